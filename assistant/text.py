@@ -1,0 +1,81 @@
+"""Vietnamese text helpers: NFC normalisation, diacritic folding, tokens, sentences, numbers.
+
+Used by both the indexer and the answerer so that the two sides agree on what a token
+or a number is. No model or library state lives here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Numbers as written in Vietnamese news: 9.890 / 2,9 / 11/11 / 09 / 2021.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREV = {"tp", "tt", "ths", "ts", "pgs", "gs", "ubnd", "hđnd", "st", "q", "p", "đ/c", "th", "bs"}
+_SENT_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZÀ-Ỹ0-9Đ])")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip diacritics: "Bảo Lộc" -> "bao loc" (đ -> d)."""
+    text = unicodedata.normalize("NFD", text.lower())
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return text.replace("đ", "d")
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens for BM25: syllables, with digit groups joined ("9.890" -> "9890")."""
+    text = _NUMBER.sub(lambda m: re.sub(r"[.,]", "", m.group()), text)
+    return _WORD.findall(fold(text))
+
+
+def numbers(text: str) -> list[str]:
+    """Canonical digit strings of the numbers in `text` ("9.890" -> "9890", "09" -> "9")."""
+    out = []
+    for raw in _NUMBER.findall(text):
+        digits = re.sub(r"\D", "", raw)
+        # "2,9" (a decimal) keeps its separator so it does not equal "29".
+        if re.fullmatch(r"\d+,\d{1,2}", raw):
+            digits = raw.replace(",", ".")
+        out.append(digits.lstrip("0") or "0")
+    return out
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of `text` (spans cover the text without gaps)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENT_END.finditer(text):
+        before = text[start : match.start()].rstrip('"”’)]')
+        last_word = re.findall(r"[\w/]+(?=\.$)", before)
+        if last_word and last_word[-1].lower() in _ABBREV:
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+_ENGLISH = set(
+    "the a an of in on at to for from by with how many much what which who whom whose when where "
+    "why did does do is are was were has have had be been city province year people police number "
+    "and or not any there their this that these those".split()
+)
+
+
+def looks_english(text: str) -> bool:
+    """ASCII-only text where at least a third of the words are common English words."""
+    words = re.findall(r"[A-Za-z]+", text)
+    if not words or not text.isascii():
+        return False
+    return sum(w.lower() in _ENGLISH for w in words) * 3 >= len(words)

@@ -1,0 +1,103 @@
+"""Small domain types shared across the write path (`index/`) and the read path (`assistant/`).
+
+These are plain dataclasses: no llama-index, Chroma or Gradio types cross module seams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article: its file name, headline, `YYYY-MM` date (or None) and paragraphs."""
+
+    file: str
+    title: str
+    date: str | None
+    paragraphs: tuple[str, ...]
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk of one paragraph: the unit that is embedded, retrieved and cited.
+
+    `paragraph` is 1-based; `start`/`end` are character offsets of `text` inside the
+    paragraph text (`paragraph_text`). Long paragraphs give several passages.
+    """
+
+    id: str
+    article: str
+    title: str
+    date: str | None
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    paragraph_text: str
+    context: str = ""  # headline (+ lead sentence): what the article is about
+
+    def metadata(self) -> dict:
+        data = asdict(self)
+        data.pop("id")
+        data.pop("text")
+        data["date"] = self.date or ""
+        return data
+
+    @classmethod
+    def from_metadata(cls, pid: str, text: str, meta: dict) -> Passage:
+        return cls(
+            id=pid,
+            article=meta["article"],
+            title=meta["title"],
+            date=meta.get("date") or None,
+            paragraph=int(meta["paragraph"]),
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            text=text,
+            paragraph_text=meta["paragraph_text"],
+            context=meta.get("context", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and the ranks it got from each retriever."""
+
+    passage: Passage
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article: str
+    title: str
+    date: str | None
+    paragraph: int
+    text: str
+    quote: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    found: bool
+    citations: tuple[Citation, ...] = ()
+    seconds: float = 0.0
+    standalone_question: str = ""
+    # What happened on the way (e.g. "repaired: quoted source"), for logs and eval.
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "answer": self.text,
+            "found": self.found,
+            "citations": [c.to_json() for c in self.citations],
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,275 @@
+"""Checks that stand between the model's draft and the user.
+
+- `entities`: proper names in a question (capitalised word runs), to check that the
+  articles, and the passages an answer cites, are about what was asked.
+- `parse_markers` / `check_draft`: every `[n]` must point at an excerpt shown to the model
+  and every number in the answer must occur in a paragraph it cites.
+- `best_sentence`: the sentence of a paragraph that supports an answer (the "quote").
+Wording of prompts and the pipeline that calls these are in `assistant.answer`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.text import fold, looks_english, numbers, split_sentences, tokens
+from assistant.types import Passage
+
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_WORD = re.compile(r"\w+\.?")
+# Words that start a capitalised run without naming anything in particular.
+_ADMIN = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "quan", "thi", "tran",
+          "cong", "an", "ubnd", "ban", "so", "bo", "ong", "ba", "dai", "ta", "thuong", "trung",
+          "thieu", "dong", "chi", "the", "city", "province", "how", "what", "who", "when",
+          "where", "which", "in", "did", "ai", "nam", "con", "trong", "tai", "theo",
+          "co"}  # fmt: skip
+STOPWORDS = set(
+    "bao nhieu la gi ai nao co duoc da cua va cac nhung trong tai voi cho den mot nam the thi "
+    "sao con o ve nay do khi nhu la bi boi tu ra vao len hay hoac ma de "
+    "how many much what who which when where did does do is are was were the a an of in on at "
+    "to for by with and or".split()
+)
+
+
+def entities(question: str) -> list[str]:
+    """Capitalised names in `question` ("Đà Nẵng", "Gia Lai", "Pleiku"), folded, without
+    leading administrative words. The question's first word counts only as part of a run."""
+    runs: list[tuple[int, list[str]]] = []
+    last_end = -1
+    for match in _WORD.finditer(question):
+        word = match.group()
+        gap = question[last_end : match.start()] if last_end >= 0 else ""
+        if word[0].isupper() and not word[0].isdigit():
+            if runs and last_end >= 0 and gap.strip() == "" and runs[-1][1] and runs[-1][0] >= 0:
+                runs[-1][1].append(word)
+            else:
+                runs.append((match.start(), [word]))
+        else:
+            runs.append((-1, []))
+        last_end = match.end()
+    found = []
+    for start, words in runs:
+        if not words or (start == 0 and len(words) == 1):
+            continue
+        folded = [fold(w).rstrip(".") for w in words]
+        while folded and folded[0] in _ADMIN:
+            folded.pop(0)
+        # A lone short capitalised word ("Tổ", "Vì") is too common to say anything.
+        if folded and (len(folded) > 1 or len(folded[0]) >= 4):
+            found.append(" ".join(folded))
+    return found
+
+
+def surface(question: str, entity: str) -> str:
+    """The words of `question` that the folded `entity` came from ("gia lai" -> "Gia Lai")."""
+    folded = fold(question)
+    at = folded.find(entity)
+    return question[at : at + len(entity)] if at >= 0 and len(folded) == len(question) else entity
+
+
+def mentions(passage: Passage, entity: str) -> bool:
+    haystack = " ".join(tokens(f"{passage.context} {passage.paragraph_text}"))
+    return f" {entity} " in f" {haystack} "
+
+
+def content_tokens(text: str) -> set[str]:
+    return {t for t in tokens(text) if t not in STOPWORDS}
+
+
+def parse_markers(answer: str) -> list[int]:
+    out: list[int] = []
+    for group in _MARKER.findall(answer):
+        for n in re.split(r"\s*[,;]\s*", group):
+            if int(n) not in out:
+                out.append(int(n))
+    return out
+
+
+def strip_markers(answer: str) -> str:
+    return re.sub(r"\s*" + _MARKER.pattern, "", answer).strip()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str = ""
+    kind: str = ""  # "figure": the wrong figure was picked (extraction can do better)
+
+
+def check_draft(answer: str, shown: list[Passage], question: str) -> Verdict:
+    """Markers must point at shown excerpts; numbers must occur in a cited paragraph;
+    names from the question must appear in what is cited."""
+    markers = parse_markers(answer)
+    if not markers:
+        return Verdict(False, "no citation marker")
+    if any(n < 1 or n > len(shown) for n in markers):
+        return Verdict(False, f"marker out of range {markers}")
+    cited = [shown[n - 1] for n in markers]
+    available = {num for p in cited for num in numbers(p.paragraph_text)}
+    question_numbers = set(numbers(question))
+    for num in numbers(strip_markers(answer)):
+        if num not in available and num not in question_numbers:
+            return Verdict(False, f"number {num} is not in the cited paragraphs")
+    for entity in entities(question):
+        if not any(mentions(p, entity) for p in cited):
+            return Verdict(False, f"cited paragraphs do not mention {entity!r}")
+    for year in years(question):
+        if not any(year in f"{p.context} {p.paragraph_text} {p.date or ''}" for p in cited):
+            return Verdict(False, f"cited paragraphs are not about {year}")
+    new_words = content_tokens(strip_markers(answer)) - content_tokens(question)
+    new_numbers = set(numbers(strip_markers(answer))) - question_numbers
+    if not new_words and not new_numbers:
+        return Verdict(False, "the answer only repeats the question")
+    if asks_for_number(question):
+        if not new_numbers:
+            return Verdict(False, "a figure was asked for and the answer gives none")
+        if unit_words(question) and not looks_english(question):
+            texts = [p.paragraph_text for p in cited]
+            got = max(figure_score(question, t, n) for t in texts for n in new_numbers)
+            if got == 0:
+                return Verdict(False, "the figure does not count what was asked", "figure")
+            if got < best_figure_score(question, texts):
+                return Verdict(False, "another figure fits the question better", "figure")
+    return Verdict(True)
+
+
+def years(text: str) -> list[str]:
+    return re.findall(r"\b(?:19|20)\d\d\b", text)
+
+
+def asks_for_number(question: str) -> bool:
+    folded = f" {' '.join(tokens(question))} "
+    return any(f" {w} " in folded for w in ("bao nhieu", "how many", "how much", "so luong"))
+
+
+def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
+    """The sentence of `paragraph` that best supports `answer` to `question`: one holding
+    the answer's numbers if any, else the one sharing most words with question + answer."""
+    spans = split_sentences(paragraph) or [(0, len(paragraph))]
+    sentences = [paragraph[a:b].strip() for a, b in spans]
+    wanted_numbers = set(numbers(strip_markers(answer))) - set(numbers(question))
+    want = content_tokens(question) | content_tokens(strip_markers(answer))
+
+    def score(sentence: str) -> tuple[int, int]:
+        has_numbers = len(wanted_numbers & set(numbers(sentence)))
+        return has_numbers, len(want & content_tokens(sentence))
+
+    return max(sentences, key=score)
+
+
+_QUALIFIERS = ("gần", "hơn", "trên", "khoảng", "dưới", "gần như", "tới", "đến")
+_NUMBER_SPAN = re.compile(r"\d+(?:[.,]\d+)*")
+_NUM_WITH_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:\s+[^\s\d.,;:()“”\"]+){1,4})")
+
+
+def unit_words(question: str) -> list[str]:
+    """Folded words naming what is counted: the 1-4 content words after "bao nhiêu"/"how
+    many" ("bao nhiêu mắt camera an ninh" -> ["mat", "camera", "an", "ninh"])."""
+    toks = tokens(question)
+    for i in range(len(toks) - 1):
+        if (toks[i], toks[i + 1]) in (("bao", "nhieu"), ("how", "many"), ("how", "much")):
+            return [t for t in toks[i + 2 : i + 6] if not t.isdigit()]
+    return []
+
+
+def figure_score(question: str, sentence: str, number: str) -> int:
+    """How well `number` in `sentence` answers a "bao nhiêu X" question. 0 unless the word
+    right after the number is the first word of X; else the count of X's words that follow
+    in order, plus the question words shared with the text around the number (from the
+    previous figure to the next one, within a sentence and a ';'-clause)."""
+    want = unit_words(question)
+    if not want:
+        return 0
+    content = content_tokens(question)
+    best = 0
+    clauses = [part for a, b in split_sentences(sentence) for part in sentence[a:b].split(";")]
+    for clause in clauses:
+        found = list(_NUMBER_SPAN.finditer(clause))
+        for i, m in enumerate(found):
+            if numbers(m.group()) != [number]:
+                continue
+            start = found[i - 1].end() if i > 0 else 0
+            end = found[i + 1].start() if i + 1 < len(found) else len(clause)
+            described = tokens(clause[m.end() : end])
+            if not described or described[0] != want[0]:
+                continue
+            in_order = 0
+            for got, wanted in zip(described, want, strict=False):
+                if got != wanted:
+                    break
+                in_order += 1
+            around = set(tokens(clause[start:end]))
+            best = max(best, in_order + len(content & around))
+    return best
+
+
+def best_figure_score(question: str, paragraphs: list[str]) -> int:
+    q_numbers = set(numbers(question))
+    return max(
+        (figure_score(question, text, n) for text in paragraphs
+         for n in set(numbers(text)) - q_numbers),
+        default=0,
+    )  # fmt: skip
+
+
+_STOP_AFTER = {"trong", "của", "cho", "được", "với", "tại", "ở", "và", "để", "trên", "từ", "do"}
+
+
+def counted_phrase(sentence: str, number: str) -> str:
+    """ "gần 300 mắt camera" from a sentence: qualifier + number + the words that follow, up
+    to punctuation, a linking word or 5 words."""
+    for m in _NUM_WITH_UNIT.finditer(sentence):
+        if numbers(m.group(1)) != [number]:
+            continue
+        words: list[str] = []
+        for w in m.group(2).split():
+            if words and w.lower() in _STOP_AFTER:
+                break
+            words.append(w)
+            if len(words) == 5:
+                break
+        before = sentence[: m.start()].rstrip().split()
+        lead = before[-1] if before and before[-1].lower() in _QUALIFIERS else ""
+        return " ".join(w for w in (lead, m.group(1), *words) if w)
+    return number
+
+
+def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
+    """Add `[k]` to an answer that has no marker when exactly one shown paragraph holds all
+    its figures and most of its new words."""
+    if parse_markers(answer) or not passages:
+        return answer
+    new_numbers = set(numbers(answer)) - set(numbers(question))
+    new_words = content_tokens(answer) - content_tokens(question)
+    if not new_numbers and not new_words:
+        return answer
+    fits = []
+    for k, p in enumerate(passages, start=1):
+        para_words = content_tokens(p.paragraph_text)
+        if new_numbers <= set(numbers(p.paragraph_text)) and (
+            not new_words or len(new_words & para_words) >= 0.8 * len(new_words)
+        ):
+            fits.append(k)
+    if len(fits) != 1:
+        return answer
+    return f"{answer.rstrip().rstrip('.')} [{fits[0]}]."
+
+
+def restore_qualifiers(answer: str, paragraphs: list[str]) -> str:
+    """Put back "gần"/"hơn"/"trên"/"khoảng" that the source sets before a figure when the
+    answer dropped it ("300 mắt camera" -> "gần 300 mắt camera"): an approximate figure must
+    not read as an exact one."""
+
+    def fix(m: re.Match) -> str:
+        raw = m.group()
+        before = answer[: m.start()].rstrip().split()
+        if before and before[-1].lower() in _QUALIFIERS:
+            return raw
+        for text in paragraphs:
+            for q in re.finditer(rf"\b({'|'.join(_QUALIFIERS)})\s+{re.escape(raw)}\b", text,
+                                 flags=re.IGNORECASE):  # fmt: skip
+                return f"{q.group(1).lower()} {raw}"
+        return raw
+
+    return re.sub(r"(?<![\[\d.,])\d+(?:[.,]\d+)*(?![\]\d])", fix, answer)

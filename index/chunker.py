@@ -1,0 +1,111 @@
+"""Split articles into citable passages: one per paragraph, or sentence windows for long ones.
+
+Token counts use tiktoken with the encodings that llama-index-core ships (offline: the
+cache dir is set before tiktoken is imported). Each passage keeps its article, headline,
+date, 1-based paragraph number and character span. Embedding and storage live elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.text import split_sentences
+from assistant.types import Article, Passage
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    encoding: str = "o200k_base"
+    max_tokens: int = 160
+    overlap_sentences: int = 1
+
+    def to_json(self) -> dict:
+        return {
+            "encoding": self.encoding,
+            "max_tokens": self.max_tokens,
+            "overlap_sentences": self.overlap_sentences,
+        }
+
+
+def tiktoken_cache_dir() -> Path:
+    """The tiktoken BPE files bundled with llama-index-core (no network needed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("llama-index-core is not installed: run `make install`")
+    return Path(list(spec.submodule_search_locations)[0]) / "_static" / "tiktoken_cache"
+
+
+@lru_cache(maxsize=4)
+def _encoding(name: str):
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(tiktoken_cache_dir()))
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def count_tokens(text: str, encoding: str = "o200k_base") -> int:
+    return len(_encoding(encoding).encode(text, disallowed_special=()))
+
+
+def article_context(article: Article) -> str:
+    """Text that says what an article is about, added to each passage for retrieval:
+    the headline, plus the lead sentence when the headline is a separate line."""
+    first = article.paragraphs[0]
+    spans = split_sentences(first)
+    lead = first[spans[0][0] : spans[0][1]] if spans else first
+    if lead.startswith(article.title.rstrip("…")):
+        return lead
+    return f"{article.title}. {lead}"
+
+
+def _windows(paragraph: str, settings: ChunkSettings) -> list[tuple[int, int]]:
+    """Consecutive-sentence windows within the token budget, overlapping by N sentences."""
+    if count_tokens(paragraph, settings.encoding) <= settings.max_tokens:
+        return [(0, len(paragraph))]
+    sentences = split_sentences(paragraph)
+    sizes = [count_tokens(paragraph[a:b], settings.encoding) for a, b in sentences]
+    windows: list[tuple[int, int]] = []
+    i = 0
+    while i < len(sentences):
+        j, total = i, 0
+        while j < len(sentences) and (j == i or total + sizes[j] <= settings.max_tokens):
+            total += sizes[j]
+            j += 1
+        windows.append((sentences[i][0], sentences[j - 1][1]))
+        if j >= len(sentences):
+            break
+        i = max(j - settings.overlap_sentences, i + 1)
+    return windows
+
+
+def passage_id(article_file: str, paragraph: int, start: int, end: int) -> str:
+    key = f"{article_file}\x00{paragraph}\x00{start}\x00{end}"
+    return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
+    context = article_context(article)
+    passages = []
+    for number, paragraph in enumerate(article.paragraphs, start=1):
+        for start, end in _windows(paragraph, settings):
+            passages.append(
+                Passage(
+                    id=passage_id(article.file, number, start, end),
+                    article=article.file,
+                    title=article.title,
+                    date=article.date,
+                    paragraph=number,
+                    start=start,
+                    end=end,
+                    text=paragraph[start:end],
+                    paragraph_text=paragraph,
+                    context=context,
+                )
+            )
+    return passages

@@ -1,0 +1,102 @@
+"""Embedding models behind one small interface: `Embedder.embed_documents` / `embed_query`.
+
+`SentenceTransformerEmbedder` loads any sentence-transformers model (the default is the
+locally assembled EmbeddingGemma-300M; a hub id works for users with internet) and uses
+the model's own query/document prompts when it has them. `HashEmbedder` is a
+deterministic, dependency-free stand-in for fast tests. Nothing else here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from typing import Protocol
+
+from assistant.text import tokens
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: list[str], titles: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on CPU (bf16 where asked), normalised embeddings."""
+
+    def __init__(self, model: str, dtype: str = "bfloat16", batch_size: int = 16) -> None:
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+
+        kwargs = {"torch_dtype": getattr(torch, dtype)} if dtype != "float32" else {}
+        self._model = SentenceTransformer(model, device="cpu", model_kwargs=kwargs)
+        self._model.max_seq_length = min(self._model.max_seq_length or 512, 512)
+        self.name = model
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim())
+        self.batch_size = batch_size
+        prompts = getattr(self._model, "prompts", {}) or {}
+        self._doc_prompt = prompts.get("document", "")
+        self._query_prompt = prompts.get("query", "")
+
+    def _doc_string(self, text: str, title: str) -> str:
+        # EmbeddingGemma was trained with "title: {title} | text: {text}" for documents.
+        if self._doc_prompt.startswith("title: none"):
+            return f"title: {title or 'none'} | text: {text}"
+        return f"{self._doc_prompt}{title}\n{text}" if title else f"{self._doc_prompt}{text}"
+
+    def embed_documents(self, texts: list[str], titles: list[str]) -> list[list[float]]:
+        strings = [self._doc_string(t, h) for t, h in zip(texts, titles, strict=True)]
+        vectors = self._model.encode(
+            strings,
+            prompt="",
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.astype("float32").tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = self._model.encode(
+            [text],
+            prompt=self._query_prompt,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )[0]
+        return vector.astype("float32").tolist()
+
+
+class HashEmbedder:
+    """Deterministic bag-of-folded-words embedding (feature hashing). For tests only:
+    it retrieves by shared words, so test expectations stay predictable."""
+
+    def __init__(self, dim: int = 256, name: str = "test-hash-embedder") -> None:
+        self.name = name
+        self.dim = dim
+
+    def _vector(self, text: str) -> list[float]:
+        vec = [0.0] * self.dim
+        for tok in tokens(text):
+            h = int.from_bytes(hashlib.blake2b(tok.encode(), digest_size=8).digest(), "little")
+            vec[h % self.dim] += 1.0 if (h >> 63) == 0 else -1.0
+        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+        return [v / norm for v in vec]
+
+    def embed_documents(self, texts: list[str], titles: list[str]) -> list[list[float]]:
+        return [self._vector(f"{h} {t}") for t, h in zip(texts, titles, strict=True)]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)

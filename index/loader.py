@@ -1,0 +1,191 @@
+"""Read article files (.txt, .md, .html) into clean `Article`s.
+
+Covers: decoding (UTF-8 with/without BOM, UTF-16 with BOM, Windows-1258 fallback), NFC
+normalisation, the `date YYYY-MM` marker some articles start with, the headline, scraping
+debris (`.jpg) |`, lone `|`), odd whitespace, Markdown/HTML markup. Photo captions stay
+as text. It does not chunk (see `index.chunker`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from assistant.text import nfc, split_sentences
+from assistant.types import Article
+
+SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+_DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{1,2})\b\s*")
+_DEBRIS = re.compile(
+    r"^(?:[|\s]*|\S*\.(?:jpe?g|png|gif|webp)\)?\s*\|?\s*|[\W_]+)$", re.IGNORECASE | re.UNICODE
+)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200c-\u200f]")
+_TITLE_MAX = 220
+
+
+class UnreadableArticle(ValueError):
+    """The file is not an article we can read; the message says why."""
+
+
+def decode(raw: bytes) -> str:
+    """Bytes to text: BOM-marked UTF-8/UTF-16, then UTF-8, then Windows-1258."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw[:4096]:
+        raise UnreadableArticle("binary file (contains NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1258")
+        except UnicodeDecodeError as exc:
+            raise UnreadableArticle("not UTF-8, UTF-16 or Windows-1258 text") from exc
+
+
+class _HTMLText(HTMLParser):
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "figcaption",
+              "section", "article", "header", "footer", "blockquote", "title"}  # fmt: skip
+    _SKIP = {"script", "style", "noscript", "head"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title = ""
+        self._skip = 0
+        self._in_title = False
+        self._in_h1 = False
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in self._SKIP:
+            self._skip += 1
+        if tag == "title":
+            self._in_title = True
+        if tag == "h1":
+            self._in_h1 = True
+        if tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self._skip:
+            self._skip -= 1
+        if tag == "title":
+            self._in_title = False
+        if tag == "h1":
+            self._in_h1 = False
+        if tag in self._BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title or (self._in_h1 and not self.title):
+            self.title += data
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _html_to_text(text: str) -> tuple[str, str]:
+    parser = _HTMLText()
+    parser.feed(text)
+    parser.close()
+    body = "".join(parser.parts)
+    title = parser.title.strip()
+    if title and body.lstrip().startswith(title):
+        body = body.lstrip()[len(title) :]
+    return body, title
+
+
+def _markdown_to_text(text: str) -> tuple[str, str]:
+    title = ""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip():
+            heading = re.match(r"^\s*#{1,6}\s+(.*)$", line)
+            if heading:
+                title = heading.group(1).strip()
+                lines = lines[i + 1 :]
+            break
+    body = "\n".join(lines)
+    body = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", body)  # images: keep alt text
+    body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", body)  # links: keep text
+    body = re.sub(r"^\s*#{1,6}\s+", "", body, flags=re.MULTILINE)
+    body = re.sub(r"(\*\*|__|`)", "", body)
+    return body, title
+
+
+def _clean_line(line: str) -> str:
+    return _SPACES.sub(" ", _CONTROL.sub("", line)).strip()
+
+
+def _looks_like_headline(line: str, rest: list[str]) -> bool:
+    return (
+        bool(rest)
+        and len(line) <= _TITLE_MAX
+        and not re.search(r"[.!?…:;,]$", line)
+        and not re.match(r"^\(", line)
+    )
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Non-empty lines are paragraphs; a line starting in lower case continues the last one
+    (a caption or sentence broken over two lines)."""
+    out: list[str] = []
+    for line in lines:
+        if not line or _DEBRIS.match(line):
+            continue
+        if out and line[0].islower() and not re.search(r"[.!?…]$", out[-1]):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
+def parse(text: str, file: str, suffix: str = ".txt") -> Article:
+    """Turn raw article text into an `Article` (raises UnreadableArticle if it has no text)."""
+    text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    title = ""
+    if suffix in (".html", ".htm"):
+        text, title = _html_to_text(text)
+        title = html.unescape(title)
+    elif suffix == ".md":
+        text, title = _markdown_to_text(text)
+    lines = [_clean_line(line) for line in text.split("\n")]
+    lines = [line for line in lines if line and not _DEBRIS.match(line)]
+    date = None
+    if lines and (m := _DATE.match(lines[0])):
+        date = f"{m.group(1)}-{int(m.group(2)):02d}"
+        lines[0] = lines[0][m.end() :].strip()
+        lines = [line for line in lines if line]
+    if not title and lines and _looks_like_headline(lines[0], lines[1:]):
+        title, lines = lines[0], lines[1:]
+    paragraphs = _paragraphs(lines)
+    if not paragraphs:
+        raise UnreadableArticle("no text after cleaning")
+    if not title:
+        first = paragraphs[0]
+        a, b = split_sentences(first)[0]
+        title = first[a:b]
+        if len(title) > _TITLE_MAX:
+            title = title[: _TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+    return Article(file=file, title=_clean_line(title), date=date, paragraphs=tuple(paragraphs))
+
+
+def load(path: Path, name: str | None = None) -> Article:
+    """Read and parse one article file; `name` (default: the file name) identifies it."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise UnreadableArticle("empty file")
+    text = decode(raw)
+    article = parse(text, name or path.name, path.suffix.lower())
+    digest = hashlib.sha256(raw).hexdigest()
+    return Article(article.file, article.title, article.date, article.paragraphs, digest)
+
+
+def article_files(folder: Path) -> list[Path]:
+    """Article files directly in `folder` or below it, sorted by name."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())

@@ -1,0 +1,219 @@
+"""The on-disk index: a Chroma collection (vectors + passage metadata), a bm25s index over
+folded Vietnamese tokens, and `manifest.json` saying how it all was built.
+
+Layout of an index dir: `chroma/` (embedded PersistentClient), `bm25/` (bm25s files plus
+`ids.json`), `manifest.json` (written last, atomically). Chroma and bm25s types stay in
+this module; callers see `Passage`s and ids. Incremental bookkeeping lives in `index.build`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.text import tokens
+from assistant.types import Passage
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+COLLECTION = "passages"
+MANIFEST = "manifest.json"
+
+
+class IndexError_(RuntimeError):
+    """The index is missing, damaged or incompatible; the message says how to fix it."""
+
+
+@dataclass
+class Manifest:
+    embed_model: str
+    embed_dim: int
+    chunking: dict
+    schema_version: int = SCHEMA_VERSION
+    articles: dict[str, dict] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "schema_version": self.schema_version,
+            "embed_model": self.embed_model,
+            "embed_dim": self.embed_dim,
+            "chunking": self.chunking,
+            "articles": self.articles,
+        }
+
+    @property
+    def passage_count(self) -> int:
+        return sum(len(a["passages"]) for a in self.articles.values())
+
+
+def read_manifest(index_dir: Path) -> Manifest | None:
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest(
+            embed_model=data["embed_model"],
+            embed_dim=int(data["embed_dim"]),
+            chunking=data["chunking"],
+            schema_version=int(data["schema_version"]),
+            articles=data.get("articles", {}),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexError_(
+            f"the index manifest {path} is damaged ({exc}): run `assistant index --rebuild`"
+        ) from exc
+
+
+def write_manifest(index_dir: Path, manifest: Manifest) -> None:
+    """Atomic write: a crash leaves either the old or the new manifest."""
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", dir=index_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(manifest.to_json(), fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / MANIFEST)
+
+
+def _client(index_dir: Path):
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings
+
+    return chromadb.PersistentClient(
+        path=str(index_dir / "chroma"),
+        settings=Settings(anonymized_telemetry=False, allow_reset=True),
+    )
+
+
+class VectorStore:
+    """The Chroma side. Embeddings are always passed in; Chroma never embeds."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self._client = _client(index_dir)
+        self._col = self._client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    @staticmethod
+    def drop(index_dir: Path) -> None:
+        """Delete the collection (through the client, which Chroma caches per path)."""
+        if not (index_dir / "chroma").exists():
+            return
+        client = _client(index_dir)
+        if COLLECTION in [c if isinstance(c, str) else c.name for c in client.list_collections()]:
+            client.delete_collection(COLLECTION)
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def upsert(self, passages: list[Passage], vectors: list[list[float]]) -> None:
+        if not passages:
+            return
+        self._col.upsert(
+            ids=[p.id for p in passages],
+            documents=[p.text for p in passages],
+            metadatas=[p.metadata() for p in passages],
+            embeddings=vectors,
+        )
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 5000):
+            self._col.delete(ids=ids[i : i + 5000])
+
+    def get(self, ids: list[str]) -> dict[str, Passage]:
+        if not ids:
+            return {}
+        got = self._col.get(ids=ids, include=["documents", "metadatas"])
+        return {
+            pid: Passage.from_metadata(pid, doc, meta)
+            for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+
+    def all_for_bm25(self, batch: int = 5000) -> tuple[list[str], list[str]]:
+        """(ids, texts) of every stored passage, with its article context, for BM25."""
+        ids: list[str] = []
+        texts: list[str] = []
+        total = self.count()
+        for offset in range(0, total, batch):
+            got = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                ids.append(pid)
+                texts.append(f"{meta.get('context', '')}\n{doc}")
+        return ids, texts
+
+    def query(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        k = min(k, self.count())
+        if k <= 0:
+            return []
+        res = self._col.query(query_embeddings=[vector], n_results=k, include=["distances"])
+        return list(zip(res["ids"][0], (1.0 - d for d in res["distances"][0]), strict=True))
+
+
+class LexicalIndex:
+    """The bm25s side, over folded tokens so queries without diacritics match."""
+
+    def __init__(self, retriever, ids: list[str]) -> None:
+        self._retriever = retriever
+        self.ids = ids
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        if ids:
+            retriever.index([tokens(t) for t in texts], show_progress=False)
+        return cls(retriever, ids)
+
+    def save(self, index_dir: Path) -> None:
+        """Write to a temp dir, then swap it in, so readers never see half an index."""
+        final = index_dir / "bm25"
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=index_dir))
+        if self.ids:
+            self._retriever.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        old = index_dir / ".bm25-old"
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            os.replace(final, old)
+        os.replace(tmp, final)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> LexicalIndex:
+        import bm25s
+
+        folder = index_dir / "bm25"
+        try:
+            ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+            retriever = bm25s.BM25.load(str(folder)) if ids else bm25s.BM25()
+        except (OSError, ValueError) as exc:
+            raise IndexError_(
+                f"the keyword index in {folder} is missing or damaged: "
+                "run `assistant index --rebuild`"
+            ) from exc
+        return cls(retriever, ids)
+
+    def query(self, text: str, k: int) -> list[tuple[str, float]]:
+        query = tokens(text)
+        if not self.ids or not query:
+            return []
+        vocab = getattr(self._retriever, "vocab_dict", None)
+        if vocab is not None:
+            query = [t for t in query if t in vocab]
+            if not query:
+                return []
+        k = min(k, len(self.ids))
+        docs, scores = self._retriever.retrieve([query], k=k, show_progress=False)
+        return [
+            (self.ids[int(d)], float(s))
+            for d, s in zip(docs[0], scores[0], strict=True)
+            if float(s) > 0
+        ]

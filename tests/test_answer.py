@@ -1,0 +1,124 @@
+"""The answer pipeline with a scripted model: what is shown, repaired or refused."""
+
+from assistant.answer import NOT_FOUND_EN, NOT_FOUND_VI, Turn, clean_question
+from assistant.verify import entities, restore_qualifiers
+
+CAMERA_Q = "Bảo Lộc có bao nhiêu mắt camera an ninh?"
+
+
+def _excerpts(messages) -> str:
+    return messages[-1]["content"]
+
+
+def _marker_of(messages, needle: str) -> int:
+    for line in _excerpts(messages).splitlines():
+        if needle in line and line.startswith("["):
+            return int(line[1 : line.index("]")])
+    raise AssertionError(f"{needle!r} was not shown to the model")
+
+
+def test_correct_draft_is_cited_with_paragraph_and_quote(make_assistant):
+    assistant = make_assistant(lambda m: f"Bảo Lộc có 300 mắt camera [{_marker_of(m, 'gần 300')}].")
+    answer = assistant.ask(CAMERA_Q)
+    assert answer.found
+    # the dropped "gần" is put back: an approximate figure must not read as exact
+    assert answer.text == "Bảo Lộc có gần 300 mắt camera [1]."
+    (citation,) = answer.citations
+    assert citation.article == "001_221d6abb8b15921d.txt"
+    assert citation.paragraph == 6
+    assert "gần 300 mắt camera" in citation.quote
+    assert citation.quote in citation.text
+
+
+def test_figure_not_in_cited_paragraph_is_never_shown(make_assistant):
+    assistant = make_assistant(["Bảo Lộc có 999 mắt camera [1].", "Bảo Lộc có 999 mắt camera [1]."])
+    answer = assistant.ask(CAMERA_Q)
+    assert "999" not in answer.text
+    # repaired by quoting the figure whose sentence counts what was asked
+    assert answer.found and "gần 300 mắt camera" in answer.text
+    assert answer.citations[0].paragraph == 6
+
+
+def test_marker_pointing_nowhere_is_repaired(make_assistant):
+    assistant = make_assistant(["Bảo Lộc có gần 300 mắt camera [7].", "gần 300 mắt camera [9]."])
+    answer = assistant.ask(CAMERA_Q)
+    assert "[7]" not in answer.text and "[9]" not in answer.text
+    assert all(1 <= c.n <= len(answer.citations) for c in answer.citations)
+
+
+def test_model_refusal_gives_not_found(make_assistant):
+    assistant = make_assistant(["NOT_FOUND"])
+    answer = assistant.ask("Bảo Lộc có bao nhiêu vụ trộm cắp tài sản năm 2021?")
+    assert not answer.found and answer.text == NOT_FOUND_VI and not answer.citations
+
+
+def test_unknown_place_is_refused_without_asking_the_model(make_assistant):
+    assistant = make_assistant(["Đà Nẵng có 189 vụ [1]."])
+    answer = assistant.ask("Đà Nẵng có bao nhiêu vụ trộm cắp tài sản năm 2022?")
+    assert not answer.found and answer.text == NOT_FOUND_VI
+    assert assistant.llm.calls == []
+
+
+def test_figure_from_another_place_is_rejected(make_assistant):
+    # The model takes Pleiku's crime count for a question about Bảo Lộc: never shown.
+    assistant = make_assistant(["189 vụ [1].", "189 vụ [1]."])
+    answer = assistant.ask("Bảo Lộc có bao nhiêu vụ phạm pháp hình sự năm 2021?")
+    assert "189" not in answer.text
+    assert not answer.found
+
+
+def test_english_question_gets_english_refusal(make_assistant):
+    assistant = make_assistant(["NOT_FOUND"])
+    answer = assistant.ask("How many robberies were there in Hue city?")
+    assert answer.text == NOT_FOUND_EN and not answer.found
+
+
+def test_follow_up_is_rewritten_before_retrieval(make_assistant):
+    def reply(messages):
+        if "Standalone question" in _excerpts(messages):
+            return "Tỉnh Gia Lai có bao nhiêu mắt camera an ninh?"
+        return f"Gia Lai có 551 mắt camera [{_marker_of(messages, '551 mắt camera')}]."
+
+    assistant = make_assistant(reply)
+    history = [Turn(CAMERA_Q, "Bảo Lộc có gần 300 mắt camera [1].", CAMERA_Q)]
+    answer = assistant.ask("Còn tỉnh Gia Lai thì sao?", history)
+    assert answer.standalone_question == "Tỉnh Gia Lai có bao nhiêu mắt camera an ninh?"
+    assert answer.found and "551" in answer.text
+    assert answer.citations[0].article == "002_7b481aa43f29ee0d.txt"
+
+
+def test_useless_rewrite_falls_back_to_carrying_the_previous_question(make_assistant):
+    assistant = make_assistant(["Thượng tá Phan Nhật Toàn chủ trì hội nghị.", "NOT_FOUND"])
+    history = [Turn("Ai là Trưởng Công an TP. Pleiku?", "Thượng tá Phan Nhật Toàn [1].")]
+    answer = assistant.ask("Ông ấy mang cấp bậc gì?", history)
+    assert answer.standalone_question.startswith("Ông ấy mang cấp bậc gì?")
+    assert "Pleiku" in answer.standalone_question
+
+
+def test_prompt_is_short_and_holds_only_retrieved_text(make_assistant, config):
+    assistant = make_assistant(["NOT_FOUND"])
+    assistant.ask(CAMERA_Q)
+    user = _excerpts(assistant.llm.calls[0])
+    from index.chunker import count_tokens
+
+    assert count_tokens(user) < config.context_tokens + 120
+    assert "gần 300 mắt camera" in user
+
+
+def test_question_cleaning():
+    import pytest
+
+    from assistant.answer import QuestionError
+
+    assert clean_question("  Bảo\x00 Lộc\n có? ") == "Bảo Lộc có?"
+    for bad in ("", "   \n\t", "x" * 5000):
+        with pytest.raises(QuestionError):
+            clean_question(bad)
+
+
+def test_entities_and_qualifiers():
+    assert entities("Đà Nẵng có bao nhiêu vụ trộm?") == ["da nang"]
+    assert "gia lai" in entities("Trong năm 2022, nhân dân Gia Lai đã cung cấp bao nhiêu tin báo?")
+    assert entities("bao loc co bao nhieu mat camera") == []
+    text = restore_qualifiers("Có 300 mắt camera [1].", ["với gần 300 mắt camera"])
+    assert text == "Có gần 300 mắt camera [1]."

@@ -1,0 +1,66 @@
+import json
+import shutil
+
+import pytest
+
+from assistant.config import Config
+from index.build import build_index
+from index.embedder import HashEmbedder
+from index.store import IndexError_, read_manifest
+
+
+def _build(articles, index_dir, embedder=None, **kw):
+    return build_index(articles, index_dir, embedder or HashEmbedder(), Config().chunk_settings(),
+                       **kw)  # fmt: skip
+
+
+def test_full_build_then_add_edit_delete_noop(articles, tmp_path):
+    index_dir = tmp_path / "idx"
+    first = _build(articles, index_dir)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (5, 0, 0, 0)
+    manifest = read_manifest(index_dir)
+    assert manifest.embed_model == "test-hash-embedder" and manifest.embed_dim == 256
+    assert manifest.chunking == Config().chunk_settings().to_json()
+    assert first.chunks == manifest.passage_count > 5
+
+    again = _build(articles, index_dir)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 5)
+    assert again.chunks == first.chunks
+
+    (articles / "new.txt").write_text("Tin Đà Nẵng\nĐà Nẵng lắp 120 mắt camera.", encoding="utf-8")
+    edited = articles / "004_721a6428900b10ba.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nThêm một đoạn mới.", "utf-8")
+    (articles / "000_2246f83234220e73.txt").unlink()
+    changed = _build(articles, index_dir)
+    assert (changed.added, changed.updated, changed.removed, changed.unchanged) == (1, 1, 1, 3)
+
+    fresh = tmp_path / "fresh"
+    rebuilt = _build(articles, fresh)
+    assert rebuilt.chunks == changed.chunks
+    ids = json.loads((index_dir / "bm25" / "ids.json").read_text())
+    assert sorted(ids) == sorted(json.loads((fresh / "bm25" / "ids.json").read_text()))
+
+
+def test_duplicate_content_is_indexed_once(articles, tmp_path):
+    shutil.copy(articles / "001_221d6abb8b15921d.txt", articles / "copy.txt")
+    report = _build(articles, tmp_path / "idx")
+    assert report.added == 5
+    assert report.duplicates == [("copy.txt", "001_221d6abb8b15921d.txt")]
+
+
+def test_unreadable_files_are_skipped_with_a_reason(articles, tmp_path):
+    (articles / "empty.txt").write_bytes(b"")
+    (articles / "junk.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
+    report = _build(articles, tmp_path / "idx")
+    assert report.added == 5
+    reasons = dict(report.skipped)
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["junk.txt"]
+
+
+def test_other_embedding_model_is_refused(articles, tmp_path):
+    index_dir = tmp_path / "idx"
+    _build(articles, index_dir)
+    with pytest.raises(IndexError_, match="rebuild"):
+        _build(articles, index_dir, HashEmbedder(name="another-model"))
+    report = _build(articles, index_dir, HashEmbedder(name="another-model"), rebuild=True)
+    assert report.added == 5
