@@ -13,29 +13,30 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import prompts
+from assistant import extract
 from assistant.evidence import Excerpt, select
 from assistant.llm import LLM
 from assistant.retrieve import Retriever
-from assistant.text import fold, looks_english, nfc, numbers, split_sentences
+from assistant.text import fold, looks_english, nfc, numbers
 from assistant.types import Answer, Citation, Hit, Passage
 from assistant.verify import (
+    Verdict,
     asks_for_number,
     attach_marker,
     best_sentence,
     check_draft,
     content_tokens,
-    counted_phrase,
     entities,
-    figure_score,
     mentions,
+    names_in,
     parse_markers,
+    question_names,
     restore_qualifiers,
     strip_markers,
     surface,
-    unit_words,
 )
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,31 @@ PRONOUNS = {"ong", "ay", "ba", "ho", "no", "do", "day", "kia", "he", "she", "the
 NOT_FOUND_VI = "Không tìm thấy thông tin này trong các bài báo."
 NOT_FOUND_EN = "I could not find this information in the articles."
 MAX_QUESTION_CHARS = 2000
+
+
+_WHAT_ABOUT = re.compile(
+    r"^(?:va |the |vay )?con (?P<x>.+?) (?:thi sao|thi the nao|thi nhu the nao|thi sao a)\W*$"
+    r"|^(?:and |so )?(?:what|how) about (?P<y>.+?)\W*$"
+)
+
+
+def swap_subject(question: str, previous: str) -> str | None:
+    """ "Còn tỉnh Gia Lai thì sao?" after "Bảo Lộc có bao nhiêu mắt camera?" ->
+    "Tỉnh Gia Lai có bao nhiêu mắt camera?": the previous question with its named subject
+    replaced. None when the question is not of that form or the previous names nothing."""
+    folded = fold(question.strip())
+    match = _WHAT_ABOUT.match(folded)
+    names = entities(previous)
+    if not match or not names or len(folded) != len(question.strip()):
+        return None
+    group = "x" if match.group("x") else "y"
+    new = question.strip()[match.start(group) : match.end(group)]
+    old = surface(previous, names[0])
+    at = previous.find(old)
+    if at < 0:
+        return None
+    swapped = previous[:at] + new + previous[at + len(old) :]
+    return swapped[0].upper() + swapped[1:]
 
 
 class QuestionError(ValueError):
@@ -88,12 +114,17 @@ class Assistant:
         self.config = config
         self._system = prompts.text("answer_system")
         self._rewrite_system = prompts.text("rewrite_system")
+        self._translate_system = prompts.text("translate_system")
 
     # -- follow-ups ---------------------------------------------------------------------
     def standalone(self, question: str, history: list[Turn]) -> str:
         """Rewrite a follow-up into a question that stands on its own (no history: as is)."""
         if not history:
             return question
+        previous = history[-1].standalone or history[-1].question
+        swapped = swap_subject(question, previous)
+        if swapped:
+            return swapped
         lines = []
         for turn in history[-3:]:
             lines.append(f"User: {turn.question}")
@@ -105,7 +136,6 @@ class Assistant:
         ]
         lines = self.llm.chat(messages, max_tokens=80).strip().splitlines()
         rewritten = lines[0].strip().strip('"“”') if lines else ""
-        previous = history[-1].standalone or history[-1].question
         kept = content_tokens(question) - PRONOUNS
         plausible = (
             rewritten.endswith("?")
@@ -128,7 +158,8 @@ class Assistant:
         question = clean_question(question)
         standalone = self.standalone(question, history or [])
         english = looks_english(question)
-        answer = self._answer(standalone, english, on_token)
+        vietnamese = self.translate(standalone) if english else None
+        answer = self._answer(standalone, english, on_token, vietnamese)
         return Answer(
             text=answer.text,
             found=answer.found,
@@ -138,70 +169,110 @@ class Assistant:
             notes=answer.notes,
         )
 
+    def translate(self, question: str) -> str | None:
+        """An English question in Vietnamese, for keyword retrieval and the figure check
+        (the answer itself stays in English). None when the model gives no usable line."""
+        messages = [
+            {"role": "system", "content": self._translate_system},
+            {"role": "user", "content": question},
+        ]
+        lines = self.llm.chat(messages, max_tokens=80).strip().splitlines()
+        text = lines[0].strip().strip('"“”') if lines else ""
+        if not text or looks_english(text) or len(text) > 3 * len(question) + 40:
+            return None
+        return text
+
     def _refuse(self, english: bool, note: str) -> Answer:
         log.info("not found: %s", note)
         return Answer(NOT_FOUND_EN if english else NOT_FOUND_VI, False, notes=(note,))
 
-    def _answer(self, question: str, english: bool, on_token) -> Answer:
+    def _answer(self, question: str, english: bool, on_token, vietnamese: str | None) -> Answer:
+        # Dense retrieval is multilingual; the translation is used for the checks, where
+        # measured on the dev set it did not help ranking (BM25 on it pushed the right
+        # paragraph out of the prompt).
         hits = self.retriever.search(question)
         if not hits:
             return self._refuse(english, "nothing retrieved")
-        names = entities(question)
+        known = names_in([f"{h.passage.context} {h.passage.paragraph_text}" for h in hits])
+        names = question_names(question, known, self.retriever.vocabulary)
+        if vietnamese:
+            names += [n for n in question_names(vietnamese, known) if n not in names]
         unknown = [e for e in names if not any(mentions(h.passage, e) for h in hits)]
         if unknown:
             return self._refuse(english, f"no paragraph mentions {unknown}")
-        shown = self._select(question, hits, names)
+        # Comparisons across articles: each subject's figure, read from its own paragraphs.
+        compared = extract.comparison(vietnamese or question, names, [h.passage for h in hits])
+        if compared is not None:
+            return self._extracted(compared, question, ("compared figures",))
+        shown = self._select(vietnamese or question, hits, names)
         if not shown:
-            return self._refuse(english, f"no paragraph mentions all of {names}")
-        draft = self._generate(question, shown, on_token)
+            return self._refuse(english, f"no paragraph mentions {names}")
         passages = [e.passage for e in shown]
+        # What the checks and the quoting fallback read: the Vietnamese form of the question.
+        checked = vietnamese or question
+
+        def check(draft: str, cited: list[Passage]):
+            draft = attach_marker(draft, cited, question)
+            return draft, check_draft(draft, cited, question, names, vietnamese)
+
+        draft = self._generate(question, shown, names, on_token)
         if _is_refusal(draft):
-            extracted = self._extract(question, passages)
-            if extracted is not None:
-                return replace(extracted, notes=("model found no answer; quoted source",))
-            return self._refuse(english, "model found no answer")
-        draft = attach_marker(draft, passages, question)
-        verdict = check_draft(draft, passages, question)
+            read = self._read(checked, passages, ("model found no answer; quoted source",))
+            return read or self._refuse(english, "model found no answer")
+        draft, verdict = check(draft, passages)
+        if verdict.ok and english and asks_for_number(question):
+            verdict = self._check_english_figure(question, draft, passages)
         if verdict.ok:
             return self._finish(draft, passages, question)
         log.info("draft rejected (%s): %r", verdict.reason, draft)
         notes = [f"rejected: {verdict.reason}"]
         if verdict.kind == "figure":
-            extracted = self._extract(question, passages)
-            if extracted is not None:
-                return replace(extracted, notes=(*notes, "repaired: quoted source"))
+            read = self._read(checked, passages, (*notes, "repaired: quoted source"))
+            if read is None and english:
+                found = extract.figure_by_meaning(question, passages, self.retriever.embedder)
+                if found is not None:
+                    read = self._extracted(found, question, (*notes, "repaired: quoted source"))
+            if read is not None:
+                return read
 
         # Repair 1: regenerate from the single best paragraph that names the subject.
-        retry = shown[:1]
-        draft = attach_marker(self._generate(question, retry, None), passages[:1], question)
+        draft = self._generate(question, shown[:1], names, None)
         if not _is_refusal(draft):
-            verdict = check_draft(draft, passages[:1], question)
+            draft, verdict = check(draft, passages[:1])
             if verdict.ok:
                 return self._finish(
                     draft, passages[:1], question, (*notes, "repaired: regenerated")
                 )
             notes.append(f"rejected again: {verdict.reason}")
-        # Repair 2: quote the figure whose sentence counts what was asked.
-        extracted = self._extract(question, passages)
-        if extracted is not None:
-            return replace(extracted, notes=(*notes, "repaired: quoted source"))
-        return self._refuse(english, "; ".join(notes))
+        # Repair 2: quote the figure or person the paragraphs give for what was asked.
+        read = self._read(checked, passages, (*notes, "repaired: quoted source"))
+        return read or self._refuse(english, "; ".join(notes))
 
     def _select(self, question: str, hits: list[Hit], names: list[str]) -> list[Excerpt]:
-        """Best passages for the prompt (one per paragraph, naming the subject if the
-        question names one), cut to their best sentences within the token budget."""
+        """Best passages for the prompt, one per paragraph, cut to their best sentences
+        within the token budget. When the question names places or people, every passage
+        must name one of them, and each name gets its best passage first (comparisons)."""
         chosen: list[Passage] = []
         seen: set[tuple[str, int]] = set()
+
+        def take(p: Passage) -> None:
+            if (p.article, p.paragraph) not in seen and len(chosen) < self.config.context_passages:
+                seen.add((p.article, p.paragraph))
+                chosen.append(p)
+
+        if len(names) > 1:
+            both = [h.passage for h in hits if all(mentions(h.passage, e) for e in names)]
+            for p in both[:1]:
+                take(p)
+            for name in names:
+                if not any(mentions(p, name) for p in chosen):
+                    for h in hits:
+                        if mentions(h.passage, name):
+                            take(h.passage)
+                            break
         for hit in hits:
-            p = hit.passage
-            if names and not all(mentions(p, e) for e in names):
-                continue
-            if (p.article, p.paragraph) in seen:
-                continue
-            seen.add((p.article, p.paragraph))
-            chosen.append(p)
-            if len(chosen) == self.config.context_passages:
-                break
+            if not names or any(mentions(hit.passage, e) for e in names):
+                take(hit.passage)
         return select(
             question,
             chosen,
@@ -210,13 +281,13 @@ class Assistant:
             self.config.chunk_encoding,
         )
 
-    def _generate(self, question: str, shown: list[Excerpt], on_token) -> str:
-        names = [surface(question, e) for e in entities(question)]
+    def _generate(self, question: str, shown: list[Excerpt], names: list[str], on_token) -> str:
         lines = []
         for i, e in enumerate(shown, start=1):
-            # The label tells the model which place/article an excerpt is about, since a
-            # paragraph often does not repeat it (every shown passage names them, see _select).
-            label = ", ".join([*names, e.passage.date or ""]).strip(", ")
+            # The label tells the model which place/person an excerpt is about, since a
+            # paragraph often does not repeat it (the passage or its lead names it).
+            named = [surface(question, n) for n in names if mentions(e.passage, n)]
+            label = ", ".join([*named, e.passage.date or ""]).strip(", ")
             lines.append(f"[{i}] ({label}) {e.text}" if label else f"[{i}] {e.text}")
         excerpts = "\n".join(lines)
         user = prompts.render("answer_user", excerpts=excerpts, question=question)
@@ -234,7 +305,8 @@ class Assistant:
             return "".join(f"[{mapping[n]}]" for n in nums)
 
         text = re.sub(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]", renumber, draft)
-        text = restore_qualifiers(text, [shown[old - 1].paragraph_text for old in order])
+        paragraphs = [shown[old - 1].paragraph_text for old in order]
+        text = restore_qualifiers(text, paragraphs, looks_english(question))
         text = re.sub(r"^(Answer|Trả lời)\s*:\s*", "", text, flags=re.IGNORECASE)
         citations = tuple(self._citation(mapping[old], shown[old - 1], question, draft)
                           for old in order)  # fmt: skip
@@ -247,30 +319,33 @@ class Assistant:
             text=p.paragraph_text, quote=best_sentence(p.paragraph_text, question, answer),
         )  # fmt: skip
 
-    def _extract(self, question: str, shown: list[Passage]) -> Answer | None:
-        """For "bao nhiêu X" questions: the figure in the shown paragraphs that counts X
-        (its following words match X) in the sentence that best matches the question."""
-        if not asks_for_number(question) or not unit_words(question):
-            return None
-        want = content_tokens(question)
-        best = None
-        for p in shown:
-            spans = split_sentences(p.paragraph_text) or [(0, len(p.paragraph_text))]
-            for a, b in spans:
-                sentence = p.paragraph_text[a:b]
-                overlap = len(want & content_tokens(sentence)) / max(1, len(want))
-                for n in set(numbers(sentence)) - set(numbers(question)):
-                    match = figure_score(question, sentence, n)
-                    if match and overlap >= 0.3:
-                        key = (match, overlap)
-                        if best is None or key > best[0]:
-                            best = (key, p, sentence, n)
+    def _check_english_figure(self, question: str, draft: str, passages: list[Passage]):
+        """The figure in an English answer must be the one whose description is closest in
+        meaning to what the question counts."""
+        best = extract.best_figure_by_meaning(question, passages, self.retriever.embedder)
         if best is None:
-            return None
-        _, p, sentence, n = best
-        text = f"{counted_phrase(sentence, n)} [1]."
-        citation = Citation(
-            n=1, article=p.article, title=p.title, date=p.date, paragraph=p.paragraph,
-            text=p.paragraph_text, quote=sentence.strip(),
-        )  # fmt: skip
-        return Answer(text, True, (citation,))
+            return Verdict(True)
+        _p, _sentence, number = best
+        if number in numbers(strip_markers(draft)):
+            return Verdict(True)
+        return Verdict(False, f"another figure ({number}) fits the question better", "figure")
+
+    def _extracted(self, found, question: str, notes: tuple[str, ...]) -> Answer:
+        citations = tuple(
+            Citation(
+                n=i,
+                article=p.article,
+                title=p.title,
+                date=p.date,
+                paragraph=p.paragraph,
+                text=p.paragraph_text,
+                quote=quote,
+            )  # fmt: skip
+            for i, (p, quote) in enumerate(zip(found.passages, found.quotes, strict=True), 1)
+        )
+        return Answer(found.text, True, citations, notes=notes)
+
+    def _read(self, question: str, passages: list[Passage], notes: tuple[str, ...]):
+        """The deterministic readers (a figure, a person), or None."""
+        found = extract.figure(question, passages) or extract.person(question, passages)
+        return None if found is None else self._extracted(found, question, notes)

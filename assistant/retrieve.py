@@ -48,7 +48,13 @@ class Retriever:
         self.vectors = VectorStore(index_dir)
         self.lexical = LexicalIndex.load(index_dir)
 
+    @property
+    def vocabulary(self):
+        """Folded words of the indexed articles (the BM25 vocabulary)."""
+        return self.lexical.vocabulary
+
     def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """Fused hits for `question`, best first."""
         k = k or self.config.candidates
         rankings: dict[str, list[str]] = {}
         if self.config.fusion in ("rrf", "dense"):

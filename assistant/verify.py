@@ -18,12 +18,19 @@ from assistant.types import Passage
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _WORD = re.compile(r"\w+\.?")
-# Words that start a capitalised run without naming anything in particular.
-_ADMIN = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "quan", "thi", "tran",
-          "cong", "an", "ubnd", "ban", "so", "bo", "ong", "ba", "dai", "ta", "thuong", "trung",
-          "thieu", "dong", "chi", "the", "city", "province", "how", "what", "who", "when",
-          "where", "which", "in", "did", "ai", "nam", "con", "trong", "tai", "theo",
-          "co"}  # fmt: skip
+# Administrative and rank words, and question words: capitalised, but they name nothing in
+# particular ("TP", "Công an", "Giám đốc", "Đại tá", "How").
+_ADMIN = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "quan", "cong", "an",
+          "ubnd", "hdnd", "ban", "so", "bo", "ong", "ba", "dai", "ta", "thuong",
+          "trung", "thieu", "dong", "chi", "giam", "doc", "chu", "tich", "bi", "thu", "truong",
+          "uy", "vien", "the", "city", "province", "how", "what", "who", "when", "where",
+          "which", "in", "did", "ai", "nam", "con", "trong", "tai", "theo", "co"}  # fmt: skip
+# Words that often start a Vietnamese question: a capitalised first word is a name only if
+# it is none of these and the articles never use it as an ordinary word.
+_QUESTION_START = set(
+    "ai bao co cac nhung mot hay liet ke neu cho xin vi tai sao khi luc o dau gi nao so "
+    "trong nam theo tu den sau truoc ngay thang hoi luc luong nguoi ong ba".split()
+)
 STOPWORDS = set(
     "bao nhieu la gi ai nao co duoc da cua va cac nhung trong tai voi cho den mot nam the thi "
     "sao con o ve nay do khi nhu la bi boi tu ra vao len hay hoac ma de "
@@ -32,9 +39,10 @@ STOPWORDS = set(
 )
 
 
-def entities(question: str) -> list[str]:
+def entities(question: str, vocabulary=None) -> list[str]:
     """Capitalised names in `question` ("Đà Nẵng", "Gia Lai", "Pleiku"), folded, without
-    leading administrative words. The question's first word counts only as part of a run."""
+    administrative and rank words. A lone capitalised first word ("Huế có …?") counts only
+    when `vocabulary` (folded words of the articles) is given and does not contain it."""
     runs: list[tuple[int, list[str]]] = []
     last_end = -1
     for match in _WORD.finditer(question):
@@ -50,14 +58,49 @@ def entities(question: str) -> list[str]:
         last_end = match.end()
     found = []
     for start, words in runs:
-        if not words or (start == 0 and len(words) == 1):
+        if not words:
             continue
         folded = [fold(w).rstrip(".") for w in words]
+        if start == 0 and len(words) == 1:
+            word = folded[0]
+            if vocabulary is None or word in _QUESTION_START or word in _ADMIN:
+                continue
+            if word in vocabulary or not word.isalpha():
+                continue
+            found.append(word)
+            continue
         while folded and folded[0] in _ADMIN:
             folded.pop(0)
+        while folded and folded[-1] in _ADMIN:
+            folded.pop()
         # A lone short capitalised word ("Tổ", "Vì") is too common to say anything.
         if folded and (len(folded) > 1 or len(folded[0]) >= 4):
             found.append(" ".join(folded))
+    return found
+
+
+def names_in(texts: list[str]) -> set[str]:
+    """Folded proper names in some paragraphs (capitalised runs inside sentences), for
+    spotting the same names in a question typed in lower case or without diacritics."""
+    names: set[str] = set()
+    lowercase: set[str] = set()
+    for text in texts:
+        lowercase.update(fold(w) for w in re.findall(r"\w+", text) if w[0].islower())
+        for a, b in split_sentences(text):
+            names.update(entities(text[a:b]))
+    # A single word is a name only if the articles never write it in lower case
+    # ("Pleiku" yes; "Camera", which also appears as "camera", no).
+    return {n for n in names if " " in n or (len(n) >= 5 and n not in lowercase)}
+
+
+def question_names(question: str, known: set[str], vocabulary=None) -> list[str]:
+    """Names the question asks about: its capitalised runs, plus any `known` name that
+    occurs in it as whole words (so "gia lai" and "Gia Lai" mean the same)."""
+    found = entities(question, vocabulary)
+    folded = f" {' '.join(tokens(question))} "
+    for name in sorted(known, key=len, reverse=True):
+        if f" {name} " in folded and not any(name in f for f in found):
+            found.append(name)
     return found
 
 
@@ -97,26 +140,49 @@ class Verdict:
     kind: str = ""  # "figure": the wrong figure was picked (extraction can do better)
 
 
-def check_draft(answer: str, shown: list[Passage], question: str) -> Verdict:
+def check_draft(
+    answer: str,
+    shown: list[Passage],
+    question: str,
+    names: list[str] | None = None,
+    vietnamese: str | None = None,
+) -> Verdict:
     """Markers must point at shown excerpts; numbers must occur in a cited paragraph;
-    names from the question must appear in what is cited."""
+    names from the question (`names`, default: its capitalised runs) must appear in what
+    is cited."""
     markers = parse_markers(answer)
     if not markers:
         return Verdict(False, "no citation marker")
     if any(n < 1 or n > len(shown) for n in markers):
         return Verdict(False, f"marker out of range {markers}")
     cited = [shown[n - 1] for n in markers]
-    available = {num for p in cited for num in numbers(p.paragraph_text)}
+    available = {num for p in cited for num in numbers(f"{p.paragraph_text} {p.date or ''}")}
     question_numbers = set(numbers(question))
     for num in numbers(strip_markers(answer)):
         if num not in available and num not in question_numbers:
             return Verdict(False, f"number {num} is not in the cited paragraphs")
-    for entity in entities(question):
+    for entity in entities(question) if names is None else names:
         if not any(mentions(p, entity) for p in cited):
             return Verdict(False, f"cited paragraphs do not mention {entity!r}")
     for year in years(question):
         if not any(year in f"{p.context} {p.paragraph_text} {p.date or ''}" for p in cited):
             return Verdict(False, f"cited paragraphs are not about {year}")
+    for word in capitalised(strip_markers(answer)):
+        if looks_english(answer) and word not in tokens(question):
+            continue  # English words are not in Vietnamese paragraphs; names from the question are
+        if not any(mentions(p, word) for p in cited):
+            return Verdict(False, f"the answer names {word!r}, which the cited paragraphs do not")
+    roles = role_words(vietnamese or question)
+    if roles and is_who_question(vietnamese or question):
+        supported = [
+            sentence
+            for p in cited
+            for a, b in split_sentences(p.paragraph_text)
+            if holds_roles(sentence := p.paragraph_text[a:b], roles)
+        ]
+        named = set(capitalised(strip_markers(answer))) - set(tokens(question)) - _ADMIN
+        if named and not any(named <= set(tokens(s)) for s in supported):
+            return Verdict(False, f"no cited sentence gives that person the role {sorted(roles)}")
     new_words = content_tokens(strip_markers(answer)) - content_tokens(question)
     new_numbers = set(numbers(strip_markers(answer))) - question_numbers
     if not new_words and not new_numbers:
@@ -124,14 +190,59 @@ def check_draft(answer: str, shown: list[Passage], question: str) -> Verdict:
     if asks_for_number(question):
         if not new_numbers:
             return Verdict(False, "a figure was asked for and the answer gives none")
-        if unit_words(question) and not looks_english(question):
+        # `vietnamese`: the question translated, when it was asked in English.
+        unit_q = vietnamese or question
+        if unit_words(unit_q) and not looks_english(unit_q):
             texts = [p.paragraph_text for p in cited]
-            got = max(figure_score(question, t, n) for t in texts for n in new_numbers)
+            got = max(figure_score(unit_q, t, n) for t in texts for n in new_numbers)
             if got == 0:
                 return Verdict(False, "the figure does not count what was asked", "figure")
-            if got < best_figure_score(question, texts):
+            if got < best_figure_score(unit_q, texts):
                 return Verdict(False, "another figure fits the question better", "figure")
     return Verdict(True)
+
+
+_OFFICES = ("chu tich", "giam doc", "bi thu", "truong", "uy vien", "chanh van phong",
+            "dai ta", "thuong ta", "trung ta", "thieu ta", "dai uy", "thieu tuong",
+            "trung tuong", "chi huy truong")  # fmt: skip
+
+
+def role_words(question: str) -> set[str]:
+    """Offices and ranks a question names, as folded phrases, with "pho" (deputy) kept
+    ("Phó Giám đốc" -> {"pho giam doc"}; "Trưởng Công an" -> {"truong"})."""
+    folded = f" {' '.join(tokens(question))} "
+    found = set()
+    for office in _OFFICES:
+        for m in re.finditer(rf" (pho )?{office} ", folded):
+            found.add(f"{m.group(1) or ''}{office}")
+    # "chi huy truong" also contains "truong": keep the longest
+    return {r for r in found if not any(r != o and f" {r} " in f" {o} " for o in found)}
+
+
+def holds_roles(text: str, roles: set[str]) -> bool:
+    """`text` names every office in `roles`, and not as a deputy's unless asked so."""
+    folded = f" {' '.join(tokens(text))} "
+    for role in roles:
+        if f" {role} " not in folded:
+            return False
+        # every mention is "Phó …": the text names the deputy, not the office asked for
+        if not role.startswith("pho ") and folded.count(f" {role} ") == folded.count(
+            f" pho {role} "
+        ):
+            return False
+    return True
+
+
+def is_who_question(question: str) -> bool:
+    folded = f" {' '.join(tokens(question))} "
+    return " ai " in folded or " who " in folded or " nguoi nao " in folded
+
+
+def capitalised(text: str) -> list[str]:
+    """Folded capitalised words of `text` (letters only, 2+ characters)."""
+    return [
+        fold(w) for w in re.findall(r"\w+", text) if w[0].isupper() and w.isalpha() and len(w) > 1
+    ]
 
 
 def years(text: str) -> list[str]:
@@ -158,6 +269,8 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
     return max(sentences, key=score)
 
 
+_IN_ENGLISH = {"gần": "nearly", "hơn": "more than", "trên": "over", "khoảng": "about",
+               "dưới": "under", "tới": "up to", "đến": "up to"}  # fmt: skip
 _QUALIFIERS = ("gần", "hơn", "trên", "khoảng", "dưới", "gần như", "tới", "đến")
 _NUMBER_SPAN = re.compile(r"\d+(?:[.,]\d+)*")
 _NUM_WITH_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:\s+[^\s\d.,;:()“”\"]+){1,4})")
@@ -256,7 +369,7 @@ def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
     return f"{answer.rstrip().rstrip('.')} [{fits[0]}]."
 
 
-def restore_qualifiers(answer: str, paragraphs: list[str]) -> str:
+def restore_qualifiers(answer: str, paragraphs: list[str], english: bool = False) -> str:
     """Put back "gần"/"hơn"/"trên"/"khoảng" that the source sets before a figure when the
     answer dropped it ("300 mắt camera" -> "gần 300 mắt camera"): an approximate figure must
     not read as an exact one."""
@@ -269,7 +382,11 @@ def restore_qualifiers(answer: str, paragraphs: list[str]) -> str:
         for text in paragraphs:
             for q in re.finditer(rf"\b({'|'.join(_QUALIFIERS)})\s+{re.escape(raw)}\b", text,
                                  flags=re.IGNORECASE):  # fmt: skip
-                return f"{q.group(1).lower()} {raw}"
+                word = q.group(1).lower()
+                return f"{_IN_ENGLISH.get(word, word) if english else word} {raw}"
         return raw
+
+    if english and re.search(r"\b(nearly|almost|about|around|over|more than|under)\s+\d", answer):
+        return answer
 
     return re.sub(r"(?<![\[\d.,])\d+(?:[.,]\d+)*(?![\]\d])", fix, answer)

@@ -201,6 +201,10 @@ class LexicalIndex:
             ) from exc
         return cls(retriever, ids)
 
+    @property
+    def vocabulary(self):
+        return getattr(self._retriever, "vocab_dict", None) or {}
+
     def query(self, text: str, k: int) -> list[tuple[str, float]]:
         query = tokens(text)
         if not self.ids or not query:

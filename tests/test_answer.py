@@ -122,3 +122,41 @@ def test_entities_and_qualifiers():
     assert entities("bao loc co bao nhieu mat camera") == []
     text = restore_qualifiers("Có 300 mắt camera [1].", ["với gần 300 mắt camera"])
     assert text == "Có gần 300 mắt camera [1]."
+
+
+def test_comparison_across_articles_reads_each_subjects_figure(make_assistant):
+    assistant = make_assistant(["NOT_FOUND"])
+    answer = assistant.ask("Bảo Lộc và Gia Lai, nơi nào có nhiều mắt camera an ninh hơn?")
+    assert answer.found
+    assert answer.text.startswith("Gia Lai.")
+    assert "gần 300 mắt camera" in answer.text and "551 mắt camera" in answer.text
+    assert {c.article for c in answer.citations} == {
+        "001_221d6abb8b15921d.txt",
+        "002_7b481aa43f29ee0d.txt",
+    }
+    assert assistant.llm.calls == []  # read from the paragraphs, no model needed
+
+
+def test_person_is_read_next_to_the_office_asked_for(make_assistant):
+    # The model gives up; the reader finds the name standing next to "Giám đốc Công an tỉnh",
+    # not the deputy ("Phó Chủ tịch") named earlier in the same sentence.
+    assistant = make_assistant(["NOT_FOUND"])
+    answer = assistant.ask(
+        "Ai là Giám đốc Công an tỉnh dự hội nghị tổng kết phong trào thi đua Vì an ninh Tổ quốc?"
+    )
+    assert answer.found and "Phạm Văn Long" in answer.text
+    assert answer.citations[0].article == "003_fc3363d4b09c08b0.txt"
+
+
+def test_person_with_the_wrong_office_is_rejected(make_assistant):
+    # Nguyễn Ngọc Sơn is "Phó Giám đốc" in Gia Lai: not an answer to "Giám đốc … Cao Bằng".
+    assistant = make_assistant(["Nguyễn Ngọc Sơn [1].", "Nguyễn Ngọc Sơn [1]."])
+    answer = assistant.ask("Ai là Giám đốc Công an thành phố Cao Bằng?")
+    assert "Nguyễn Ngọc Sơn" not in answer.text
+
+
+def test_english_answer_keeps_the_approximation_in_english():
+    text = restore_qualifiers("Bao Loc has 300 security cameras [1].", ["gần 300 mắt"], True)
+    assert text == "Bao Loc has nearly 300 security cameras [1]."
+    already = "Bao Loc has nearly 300 cameras [1]."
+    assert restore_qualifiers(already, ["gần 300 mắt"], True) == already

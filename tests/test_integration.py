@@ -19,9 +19,12 @@ from assistant.models import DEFAULT_MODELS, is_installed
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT / "tests" / "data" / "dev_questions.jsonl"
-# Measured 14/15 on the dev set (2026-11-21, 2-core CPU). 0.8 = at most 3 misses, leaving
-# room for small numeric differences between CPUs without letting a real regression in.
-MIN_DEV_ACCURACY = 0.8
+# Our own questions over the seeds (all eight kinds, incl. date and cross_doc, which the dev
+# set lacks), written from the articles, not from the dev set's wording.
+EXTRA_SET = ROOT / "tests" / "data" / "extra_questions.jsonl"
+# Measured 15/15 and 23/24 (2026-11-21, 2-core CPU). 0.8 allows a few misses from numeric
+# differences between CPUs without letting a real regression in; refusals must all be right.
+MIN_ACCURACY = 0.8
 
 pytestmark = pytest.mark.models
 
@@ -63,18 +66,19 @@ def test_ask_bao_loc_cameras_cites_the_exact_paragraph(real_index):
     assert all("gần 300 mắt camera" in c["quote"] for c in answer["citations"])
 
 
-def test_dev_set_accuracy(real_index, tmp_path):
+@pytest.mark.parametrize("questions", [DEV_SET, EXTRA_SET], ids=["dev", "extra"])
+def test_question_set_accuracy(real_index, tmp_path, questions):
     out = tmp_path / "answers.jsonl"
-    result = cli("eval", str(DEV_SET), "--index-dir", str(real_index), "--output", str(out),
-                 "--min-accuracy", str(MIN_DEV_ACCURACY))  # fmt: skip
+    result = cli("eval", str(questions), "--index-dir", str(real_index), "--output", str(out),
+                 "--min-accuracy", str(MIN_ACCURACY))  # fmt: skip
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    assert summary["refusal_accuracy"] == "1/1"
+    right, total = summary["refusal_accuracy"].split("/")
+    assert right == total, "every unanswerable question must be refused"
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(records) == 15 and all(
-        {"id", "answer", "found", "citations"} <= set(r) for r in records
-    )
+    assert len(records) == len(questions.read_text().splitlines())
+    assert all({"id", "answer", "found", "citations"} <= set(r) for r in records)
 
 
 def _free_port() -> int:
