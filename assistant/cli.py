@@ -119,19 +119,62 @@ def index(articles_dir, rebuild, as_json, **kwargs):  # fmt: skip
         rebuild=rebuild,
         progress=sys.stderr.isatty(),
     )
+    _report_problems(report)
+    click.echo(_summary_line(config, report))
+    if as_json:
+        click.echo(json.dumps(report.to_json()))
+
+
+def _summary_line(config, report) -> str:
+    s = report.to_json()
+    return (
+        f"Indexed {config.articles_dir} into {config.index_dir}: {s['added']} added, "
+        f"{s['updated']} updated, {s['removed']} removed, {s['unchanged']} unchanged; "
+        f"{s['chunks']} passages in {s['seconds']:.1f} s"
+    )
+
+
+def _report_problems(report) -> None:
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
     for name, original in report.duplicates:
         click.echo(f"skipped {name}: same content as {original}", err=True)
-    summary = report.to_json()
-    click.echo(
-        f"Indexed {config.articles_dir} into {config.index_dir}: {summary['added']} added, "
-        f"{summary['updated']} updated, {summary['removed']} removed, "
-        f"{summary['unchanged']} unchanged; {summary['chunks']} passages "
-        f"in {summary['seconds']:.1f} s"
-    )
-    if as_json:
-        click.echo(json.dumps(summary))
+
+
+@main.command()
+@click.option(
+    "--articles",
+    "articles_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of articles [ASSISTANT_ARTICLES_DIR; default seeds]",
+)
+@click.option(
+    "--interval",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Seconds between checks of the folder.",
+)
+@common
+@edge
+def watch(articles_dir, interval, **kwargs):  # fmt: skip
+    """Keep the index in step with the article folder until interrupted."""
+    from assistant.runtime import make_embedder
+    from index.watch import watch as run_watch
+
+    config = _config(kwargs, articles_dir=articles_dir)
+    if not config.articles_dir.is_dir():
+        raise OSError(f"the articles folder {config.articles_dir} does not exist")
+    embedder = make_embedder(config)
+
+    def on_report(report) -> None:
+        _report_problems(report)
+        click.echo(_summary_line(config, report))
+
+    click.echo(f"Watching {config.articles_dir} (Ctrl+C to stop)")
+    run_watch(config.articles_dir, config.index_dir, embedder, config.chunk_settings(),
+              on_report, interval)  # fmt: skip
 
 
 def _print_answer(answer) -> None:

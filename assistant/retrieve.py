@@ -7,13 +7,14 @@ manifest against the configured embedding model. Answer generation is elsewhere.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from assistant.text import looks_english
 from assistant.types import Hit
 from index.build import check_compatible
 from index.embedder import Embedder
-from index.store import IndexError_, LexicalIndex, VectorStore, read_manifest
+from index.store import MANIFEST, IndexError_, LexicalIndex, VectorStore, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +35,53 @@ def rrf(
 
 
 class Retriever:
+    """Reads the index as its manifest describes it, and re-reads it when the manifest
+    changes (an `index` run or the watcher), so a running server never answers from a
+    stale BM25 side or from passages the manifest no longer lists."""
+
     def __init__(self, index_dir: Path, embedder: Embedder, config) -> None:
-        manifest = read_manifest(index_dir)
-        if manifest is None:
-            raise IndexError_(
-                f"no index in {index_dir}: run `assistant index --articles DIR "
-                f"--index-dir {index_dir}` first"
-            )
-        check_compatible(manifest, embedder.name, config.chunk_settings())
-        self.manifest = manifest
+        self.index_dir = index_dir
         self.embedder = embedder
         self.config = config
-        self.vectors = VectorStore(index_dir)
-        self.lexical = LexicalIndex.load(index_dir)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._load()
+
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.index_dir / MANIFEST).stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def _load(self) -> None:
+        stamp = self._manifest_stamp()
+        manifest = read_manifest(self.index_dir)
+        if manifest is None:
+            raise IndexError_(
+                f"no index in {self.index_dir}: run `assistant index --articles DIR "
+                f"--index-dir {self.index_dir}` first"
+            )
+        check_compatible(manifest, self.embedder.name, self.config.chunk_settings())
+        if not manifest.bm25_dir:
+            raise IndexError_(
+                f"the index in {self.index_dir} is incomplete: run `assistant index --rebuild`"
+            )
+        self.lexical = LexicalIndex.load(self.index_dir, manifest.bm25_dir)
+        if getattr(self, "vectors", None) is not None:
+            self.vectors.close()
+        self.vectors = VectorStore(self.index_dir)
+        self.manifest = manifest
+        self.live = manifest.live_ids()
+        self._stamp = stamp
+
+    def refresh(self) -> None:
+        """Reload if the manifest changed since it was read."""
+        if self._manifest_stamp() != self._stamp:
+            with self._lock:
+                if self._manifest_stamp() != self._stamp:
+                    log.info("index changed on disk: reloading")
+                    self._load()
 
     @property
     def vocabulary(self):
@@ -55,11 +90,16 @@ class Retriever:
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         """Fused hits for `question`, best first."""
+        self.refresh()
         k = k or self.config.candidates
+        live = self.live
         rankings: dict[str, list[str]] = {}
         if self.config.fusion in ("rrf", "dense"):
-            dense = self.vectors.query(self.embedder.embed_query(question), self.config.candidates)
-            rankings["dense"] = [pid for pid, _ in dense]
+            # Ask for a few more than needed: ids an unfinished update added are skipped.
+            dense = self.vectors.query(
+                self.embedder.embed_query(question), self.config.candidates + 10
+            )
+            rankings["dense"] = [pid for pid, _ in dense if pid in live][: self.config.candidates]
         if self.config.fusion in ("rrf", "bm25"):
             rankings["bm25"] = [
                 pid for pid, _ in self.lexical.query(question, self.config.candidates)

@@ -1,9 +1,16 @@
 """Bring an index dir in line with an article folder: add, update, remove, skip unchanged.
 
-Articles are tracked by the sha256 of their bytes in the manifest. Changed and removed
-articles lose their old passages, new and changed ones are chunked and embedded, the BM25
-side is rebuilt from the stored passages, and the manifest is written last. Reading and
-chunking are in `index.loader` / `index.chunker`; storage in `index.store`.
+Articles are tracked by the sha256 of their bytes in the manifest. Order of writes, so that
+a crash or `kill -9` at any point leaves the previous state readable and the next run
+converges to what a fresh build holds:
+
+1. new passages are embedded and added to Chroma (content-addressed ids: old and new
+   versions of an edited article coexist; readers only trust ids the manifest lists);
+2. a new BM25 folder is written beside the old one;
+3. the manifest (the commit point) is replaced atomically, naming both;
+4. only then are stale passages and the old BM25 folder deleted.
+A `.dirty` marker makes the next run sweep what an interrupted run left behind.
+Reading and chunking are in `index.loader` / `index.chunker`; storage in `index.store`.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from index.store import (
 )
 
 log = logging.getLogger(__name__)
+DIRTY = ".dirty"
 
 
 @dataclass
@@ -39,6 +47,7 @@ class IndexReport:
     unchanged: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    embedded: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
 
@@ -71,8 +80,37 @@ def check_compatible(manifest: Manifest, embed_model: str, settings: ChunkSettin
         )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _scan(articles_dir: Path, report: IndexReport) -> dict[str, tuple[Path, str]]:
+    """{name: (path, sha256)} of the readable article files; duplicates reported once."""
+    current: dict[str, tuple[Path, str]] = {}
+    seen: dict[str, str] = {}
+    for path in article_files(articles_dir):
+        name = str(path.relative_to(articles_dir))
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            report.skipped.append((name, f"cannot be read ({exc.strerror or exc})"))
+            continue
+        if digest in seen:
+            report.duplicates.append((name, seen[digest]))
+            continue
+        seen[digest] = name
+        current[name] = (path, digest)
+    return current
+
+
+def _sweep(index_dir: Path, store: VectorStore, manifest: Manifest) -> None:
+    """Delete what an interrupted run left: passages and BM25 folders the manifest does
+    not name."""
+    orphans = store.all_ids() - manifest.live_ids()
+    if orphans:
+        log.info("removing %d passages left by an interrupted run", len(orphans))
+        store.delete(sorted(orphans))
+    for folder in index_dir.glob("bm25-*"):
+        if folder.name != manifest.bm25_dir:
+            shutil.rmtree(folder, ignore_errors=True)
+    for folder in index_dir.glob(".bm25-tmp-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def build_index(
@@ -95,7 +133,6 @@ def build_index(
         # Manifest first: an interrupted rebuild must not look like a finished index.
         (index_dir / "manifest.json").unlink(missing_ok=True)
         VectorStore.drop(index_dir)
-        shutil.rmtree(index_dir / "bm25", ignore_errors=True)
     manifest = read_manifest(index_dir)
     if manifest is None:
         manifest = Manifest(embed_model=embedder.name, embed_dim=embedder.dim,
@@ -104,66 +141,75 @@ def build_index(
         check_compatible(manifest, embedder.name, settings)
 
     report = IndexReport()
-    current: dict[str, tuple[Path, str]] = {}
-    seen_hashes: dict[str, str] = {}
-    for path in article_files(articles_dir):
-        name = str(path.relative_to(articles_dir))
-        try:
-            digest = _sha256(path)
-        except OSError as exc:
-            report.skipped.append((name, f"cannot be read ({exc.strerror or exc})"))
-            continue
-        if digest in seen_hashes:
-            report.duplicates.append((name, seen_hashes[digest]))
-            continue
-        seen_hashes[digest] = name
-        current[name] = (path, digest)
-
-    store = VectorStore(index_dir)
+    current = _scan(articles_dir, report)
     old = manifest.articles
     removed = [name for name in old if name not in current]
     todo = [n for n, (_, d) in current.items() if n not in old or old[n]["sha256"] != d]
     report.unchanged = len(current) - len(todo)
-
-    stale_ids = [pid for name in removed for pid in old[name]["passages"]]
-    stale_ids += [pid for name in todo if name in old for pid in old[name]["passages"]]
-    store.delete(stale_ids)
-    for name in removed:
-        del manifest.articles[name]
     report.removed = len(removed)
+    dirty = index_dir / DIRTY
+    complete = bool(manifest.bm25_dir) and (index_dir / manifest.bm25_dir).is_dir()
+    if not todo and not removed and complete and not dirty.exists():
+        report.chunks = manifest.passage_count
+        report.seconds = time.perf_counter() - started
+        return report
 
-    bar = tqdm(total=len(todo), desc="Indexing articles", unit="article", disable=not progress)
-    for name in todo:
-        path, digest = current[name]
-        try:
-            article = load(path, name)
-        except (UnreadableArticle, OSError) as exc:
-            report.skipped.append((name, str(exc)))
-            manifest.articles.pop(name, None)
-            bar.update(1)
-            continue
-        passages = chunk(article, settings)
-        for i in range(0, len(passages), batch_size):
-            batch = passages[i : i + batch_size]
+    store = VectorStore(index_dir)
+    try:
+        if dirty.exists() or rebuild:
+            _sweep(index_dir, store, manifest)
+        dirty.touch()
+
+        # 1. read, chunk, embed and add what is new (passages already stored are reused)
+        articles: dict[str, dict] = {n: a for n, a in old.items() if n in current and n not in todo}
+        stored = manifest.live_ids()
+        pending = []
+        for name in tqdm(todo, desc="Reading articles", unit="article", disable=not progress):
+            path, digest = current[name]
+            try:
+                article = load(path, name)
+            except (UnreadableArticle, OSError) as exc:
+                report.skipped.append((name, str(exc)))
+                continue
+            passages = chunk(article, settings)
+            pending += [p for p in passages if p.id not in stored]
+            report.updated += name in old
+            report.added += name not in old
+            articles[name] = {
+                "sha256": digest,
+                "title": article.title,
+                "date": article.date,
+                "paragraphs": len(article.paragraphs),
+                "passages": [p.id for p in passages],
+            }
+        bar = tqdm(total=len(pending), desc="Embedding passages", unit="passage",
+                   disable=not progress)  # fmt: skip
+        for i in range(0, len(pending), batch_size):
+            batch = pending[i : i + batch_size]
             vectors = embedder.embed_documents([p.text for p in batch], [p.context for p in batch])
             store.upsert(batch, vectors)
-        if name in old:
-            report.updated += 1
-        else:
-            report.added += 1
-        manifest.articles[name] = {
-            "sha256": digest,
-            "title": article.title,
-            "date": article.date,
-            "paragraphs": len(article.paragraphs),
-            "passages": [p.id for p in passages],
-        }
-        bar.update(1)
-    bar.close()
+            bar.update(len(batch))
+        bar.close()
+        report.embedded = len(pending)
 
-    ids, texts = store.all_for_bm25()
-    LexicalIndex.build(ids, texts).save(index_dir)
-    write_manifest(index_dir, manifest)
-    report.chunks = manifest.passage_count
+        # 2. the BM25 side for the new live set, in a folder of its own
+        new = Manifest(manifest.embed_model, manifest.embed_dim, manifest.chunking,
+                       articles=dict(sorted(articles.items())))  # fmt: skip
+        ids = sorted(new.live_ids())
+        new.bm25_dir = LexicalIndex.build(ids, store.texts_for_bm25(ids)).save(index_dir)
+
+        # 3. commit
+        write_manifest(index_dir, new)
+
+        # 4. clean up what the old manifest named and the new one does not
+        stale = stored - set(ids)
+        store.delete(sorted(stale))
+        if manifest.bm25_dir and manifest.bm25_dir != new.bm25_dir:
+            shutil.rmtree(index_dir / manifest.bm25_dir, ignore_errors=True)
+        dirty.unlink(missing_ok=True)
+
+    finally:
+        store.close()
+    report.chunks = new.passage_count
     report.seconds = time.perf_counter() - started
     return report

@@ -84,8 +84,10 @@ def _windows(paragraph: str, settings: ChunkSettings) -> list[tuple[int, int]]:
     return windows
 
 
-def passage_id(article_file: str, paragraph: int, start: int, end: int) -> str:
-    key = f"{article_file}\x00{paragraph}\x00{start}\x00{end}"
+def passage_id(article_file: str, paragraph: int, text: str, context: str) -> str:
+    """Content-addressed: an edit gives changed passages new ids (so old and new can live
+    side by side until the manifest switches), unchanged ones keep theirs."""
+    key = f"{article_file}\x00{paragraph}\x00{context}\x00{text}"
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
@@ -96,7 +98,7 @@ def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
         for start, end in _windows(paragraph, settings):
             passages.append(
                 Passage(
-                    id=passage_id(article.file, number, start, end),
+                    id=passage_id(article.file, number, paragraph[start:end], context),
                     article=article.file,
                     title=article.title,
                     date=article.date,

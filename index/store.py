@@ -1,9 +1,11 @@
 """The on-disk index: a Chroma collection (vectors + passage metadata), a bm25s index over
 folded Vietnamese tokens, and `manifest.json` saying how it all was built.
 
-Layout of an index dir: `chroma/` (embedded PersistentClient), `bm25/` (bm25s files plus
-`ids.json`), `manifest.json` (written last, atomically). Chroma and bm25s types stay in
-this module; callers see `Passage`s and ids. Incremental bookkeeping lives in `index.build`.
+Layout of an index dir: `chroma/` (embedded PersistentClient), `bm25-<id>/` (bm25s files
+plus `ids.json`), `manifest.json`. The manifest is the commit point: it names the live
+passages and the BM25 folder that goes with them, and is replaced atomically, last. Readers
+only trust ids the manifest lists, so a crash mid-update leaves the previous state readable.
+Chroma and bm25s types stay in this module; bookkeeping lives in `index.build`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from assistant.types import Passage
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COLLECTION = "passages"
 MANIFEST = "manifest.json"
 
@@ -37,6 +39,7 @@ class Manifest:
     chunking: dict
     schema_version: int = SCHEMA_VERSION
     articles: dict[str, dict] = field(default_factory=dict)
+    bm25_dir: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -44,12 +47,16 @@ class Manifest:
             "embed_model": self.embed_model,
             "embed_dim": self.embed_dim,
             "chunking": self.chunking,
+            "bm25_dir": self.bm25_dir,
             "articles": self.articles,
         }
 
     @property
     def passage_count(self) -> int:
         return sum(len(a["passages"]) for a in self.articles.values())
+
+    def live_ids(self) -> set[str]:
+        return {pid for a in self.articles.values() for pid in a["passages"]}
 
 
 def read_manifest(index_dir: Path) -> Manifest | None:
@@ -64,6 +71,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
             chunking=data["chunking"],
             schema_version=int(data["schema_version"]),
             articles=data.get("articles", {}),
+            bm25_dir=data.get("bm25_dir", ""),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexError_(
@@ -101,14 +109,25 @@ class VectorStore:
             COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
+    def close(self) -> None:
+        """Release this client; a new VectorStore then sees what other processes wrote
+        (Chroma keeps one shared system per path and process until its last client closes)."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+
     @staticmethod
     def drop(index_dir: Path) -> None:
         """Delete the collection (through the client, which Chroma caches per path)."""
         if not (index_dir / "chroma").exists():
             return
         client = _client(index_dir)
-        if COLLECTION in [c if isinstance(c, str) else c.name for c in client.list_collections()]:
-            client.delete_collection(COLLECTION)
+        try:
+            names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+            if COLLECTION in names:
+                client.delete_collection(COLLECTION)
+        finally:
+            getattr(client, "close", lambda: None)()
 
     def count(self) -> int:
         return self._col.count()
@@ -136,17 +155,26 @@ class VectorStore:
             for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
-    def all_for_bm25(self, batch: int = 5000) -> tuple[list[str], list[str]]:
-        """(ids, texts) of every stored passage, with its article context, for BM25."""
-        ids: list[str] = []
-        texts: list[str] = []
-        total = self.count()
-        for offset in range(0, total, batch):
-            got = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+    def all_ids(self, batch: int = 10000) -> set[str]:
+        ids: set[str] = set()
+        for offset in range(0, self.count(), batch):
+            ids.update(self._col.get(include=[], limit=batch, offset=offset)["ids"])
+        return ids
+
+    def texts_for_bm25(self, ids: list[str], batch: int = 5000) -> list[str]:
+        """Passage text with its article context, in the order of `ids`, for BM25."""
+        texts: dict[str, str] = {}
+        for i in range(0, len(ids), batch):
+            got = self._col.get(ids=ids[i : i + batch], include=["documents", "metadatas"])
             for pid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                ids.append(pid)
-                texts.append(f"{meta.get('context', '')}\n{doc}")
-        return ids, texts
+                texts[pid] = f"{meta.get('context', '')}\n{doc}"
+        missing = [pid for pid in ids if pid not in texts]
+        if missing:
+            raise IndexError_(
+                f"{len(missing)} passages listed in the manifest are missing from the vector "
+                "store: run `assistant index --rebuild`"
+            )
+        return [texts[pid] for pid in ids]
 
     def query(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         k = min(k, self.count())
@@ -172,25 +200,22 @@ class LexicalIndex:
             retriever.index([tokens(t) for t in texts], show_progress=False)
         return cls(retriever, ids)
 
-    def save(self, index_dir: Path) -> None:
-        """Write to a temp dir, then swap it in, so readers never see half an index."""
-        final = index_dir / "bm25"
-        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=index_dir))
+    def save(self, index_dir: Path) -> str:
+        """Write into a new `bm25-<id>` folder (complete before the manifest names it);
+        return its name."""
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-tmp-", dir=index_dir))
         if self.ids:
             self._retriever.save(str(tmp), show_progress=False)
         (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
-        old = index_dir / ".bm25-old"
-        shutil.rmtree(old, ignore_errors=True)
-        if final.exists():
-            os.replace(final, old)
-        os.replace(tmp, final)
-        shutil.rmtree(old, ignore_errors=True)
+        name = f"bm25-{uuid.uuid4().hex[:12]}"
+        os.replace(tmp, index_dir / name)
+        return name
 
     @classmethod
-    def load(cls, index_dir: Path) -> LexicalIndex:
+    def load(cls, index_dir: Path, name: str) -> LexicalIndex:
         import bm25s
 
-        folder = index_dir / "bm25"
+        folder = index_dir / name
         try:
             ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
             retriever = bm25s.BM25.load(str(folder)) if ids else bm25s.BM25()

@@ -37,8 +37,32 @@ def test_full_build_then_add_edit_delete_noop(articles, tmp_path):
     fresh = tmp_path / "fresh"
     rebuilt = _build(articles, fresh)
     assert rebuilt.chunks == changed.chunks
-    ids = json.loads((index_dir / "bm25" / "ids.json").read_text())
-    assert sorted(ids) == sorted(json.loads((fresh / "bm25" / "ids.json").read_text()))
+    assert _state(index_dir) == _state(fresh)
+    # one BM25 folder, no leftovers
+    assert [p.name for p in index_dir.glob("bm25-*")] == [read_manifest(index_dir).bm25_dir]
+
+
+def _state(index_dir):
+    """What a reader sees: the live ids, the BM25 ids and the vectors actually stored."""
+    from index.store import VectorStore
+
+    manifest = read_manifest(index_dir)
+    bm25_ids = json.loads((index_dir / manifest.bm25_dir / "ids.json").read_text())
+    store = VectorStore(index_dir)
+    stored = sorted(store.all_ids())
+    store.close()
+    return sorted(manifest.live_ids()), sorted(bm25_ids), stored
+
+
+def test_edit_re_embeds_only_the_changed_paragraphs(articles, tmp_path):
+    index_dir = tmp_path / "idx"
+    _build(articles, index_dir)
+    path = articles / "001_221d6abb8b15921d.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("gần 300", "gần 350"), "utf-8")
+    report = _build(articles, index_dir)
+    assert (report.updated, report.unchanged) == (1, 4)
+    # only the (overlapping) windows holding "gần 300" are embedded again, not the article
+    assert 1 <= report.embedded <= 2
 
 
 def test_duplicate_content_is_indexed_once(articles, tmp_path):

@@ -94,3 +94,32 @@ def test_html_and_markdown(tmp_path):
     article = load(md)
     assert article.title == "Tin Bảo Lộc"
     assert "Có gần 300 mắt camera." in article.paragraphs
+
+
+def _cp1258(text: str) -> bytes:
+    """Vietnamese as Windows-1258 writes it: base letters with circumflex/breve/horn are
+    precomposed, tone marks are combining characters."""
+    import unicodedata
+
+    out = b""
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        decomposed = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in decomposed[1:] if c in "\u0300\u0301\u0303\u0309\u0323")
+        shape = "".join(c for c in decomposed[1:] if c not in tones)
+        out += unicodedata.normalize("NFC", decomposed[0] + shape).encode("cp1258")
+        out += tones.encode("cp1258")
+    return out
+
+
+def test_windows_1258_is_read_and_normalised():
+    text = "Tiêu đề bài báo\nĐà Nẵng lắp đặt gần 300 mắt camera ở 11/11 xã, phường."
+    raw = _cp1258(text)
+    raw.decode("cp1258")  # sanity: a real cp1258 byte string
+    article = parse(decode(raw), "x.txt")
+    assert article.title == "Tiêu đề bài báo"
+    assert article.paragraphs == ("Đà Nẵng lắp đặt gần 300 mắt camera ở 11/11 xã, phường.",)
