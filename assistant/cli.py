@@ -85,19 +85,27 @@ def _config(kwargs: dict, **extra):
     return load_config(**kwargs, **extra)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Answer Vietnamese questions about Vietnamese news articles, offline, with citations."""
-
-
-@main.command()
-@click.option(
+articles_option = click.option(
     "--articles",
     "articles_dir",
     type=click.Path(path_type=Path),
     default=None,
     help="Folder of .txt/.md/.html articles [ASSISTANT_ARTICLES_DIR; default seeds]",
 )
+
+
+def _articles_config(kwargs: dict, articles_dir):
+    config = _articles_config(kwargs, articles_dir)
+    return config
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Answer Vietnamese questions about Vietnamese news articles, offline, with citations."""
+
+
+@main.command()
+@articles_option
 @click.option("--rebuild", is_flag=True, help="Drop the index and build it from scratch.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @common
@@ -107,9 +115,7 @@ def index(articles_dir, rebuild, as_json, **kwargs):  # fmt: skip
     from assistant.runtime import make_embedder
     from index.build import build_index
 
-    config = _config(kwargs, articles_dir=articles_dir)
-    if not config.articles_dir.is_dir():
-        raise OSError(f"the articles folder {config.articles_dir} does not exist")
+    config = _articles_config(kwargs, articles_dir)
     embedder = make_embedder(config)
     report = build_index(
         config.articles_dir,
@@ -142,13 +148,7 @@ def _report_problems(report) -> None:
 
 
 @main.command()
-@click.option(
-    "--articles",
-    "articles_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of articles [ASSISTANT_ARTICLES_DIR; default seeds]",
-)
+@articles_option
 @click.option(
     "--interval",
     type=float,
@@ -163,9 +163,7 @@ def watch(articles_dir, interval, **kwargs):  # fmt: skip
     from assistant.runtime import make_embedder
     from index.watch import watch as run_watch
 
-    config = _config(kwargs, articles_dir=articles_dir)
-    if not config.articles_dir.is_dir():
-        raise OSError(f"the articles folder {config.articles_dir} does not exist")
+    config = _articles_config(kwargs, articles_dir)
     embedder = make_embedder(config)
 
     def on_report(report) -> None:

@@ -120,9 +120,13 @@ def build_index(
     settings: ChunkSettings,
     rebuild: bool = False,
     progress: bool = False,
-    batch_size: int = 32,
+    batch_size: int = 256,
 ) -> IndexReport:
-    """Index `articles_dir` into `index_dir`; return what changed."""
+    """Index `articles_dir` into `index_dir`; return what changed.
+
+    Passages go to the embedder `batch_size` at a time: sentence-transformers sorts each
+    call by length, so large calls pad less (measured 2026-11-21, 2 cores: 256 per call
+    4.5 passages/s against 2.2-3.7 with 32 per call)."""
     from tqdm import tqdm
 
     started = time.perf_counter()
