@@ -95,7 +95,9 @@ articles_option = click.option(
 
 
 def _articles_config(kwargs: dict, articles_dir):
-    config = _articles_config(kwargs, articles_dir)
+    config = _config(kwargs, articles_dir=articles_dir)
+    if not config.articles_dir.is_dir():
+        raise OSError(f"the articles folder {config.articles_dir} does not exist")
     return config
 
 
