@@ -273,7 +273,7 @@ _IN_ENGLISH = {"gần": "nearly", "hơn": "more than", "trên": "over", "khoản
                "dưới": "under", "tới": "up to", "đến": "up to"}  # fmt: skip
 _QUALIFIERS = ("gần", "hơn", "trên", "khoảng", "dưới", "gần như", "tới", "đến")
 _NUMBER_SPAN = re.compile(r"\d+(?:[.,]\d+)*")
-_NUM_WITH_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:\s+[^\s\d.,;:()“”\"]+){1,4})")
+_NUM_WITH_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:\s+[^\s\d.,;:()“”\"]+){1,6})")
 
 
 def unit_words(question: str) -> list[str]:
@@ -326,7 +326,8 @@ def best_figure_score(question: str, paragraphs: list[str]) -> int:
     )  # fmt: skip
 
 
-_STOP_AFTER = {"trong", "của", "cho", "được", "với", "tại", "ở", "và", "để", "trên", "từ", "do"}
+_STOP_AFTER = {"trong", "của", "cho", "được", "với", "tại", "ở", "và", "để", "trên", "từ", "do",
+               "có", "đã", "là", "đến", "nhằm", "giúp"}  # fmt: skip
 
 
 def counted_phrase(sentence: str, number: str) -> str:
