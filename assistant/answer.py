@@ -37,6 +37,7 @@ from assistant.verify import (
     restore_qualifiers,
     strip_markers,
     surface,
+    vietnamese_name,
 )
 
 log = logging.getLogger(__name__)
@@ -195,8 +196,8 @@ class Assistant:
             return self._refuse(english, "nothing retrieved")
         known = names_in([f"{h.passage.context} {h.passage.paragraph_text}" for h in hits])
         names = question_names(question, known, self.retriever.vocabulary)
-        if vietnamese:
-            names += [n for n in question_names(vietnamese, known) if n not in names]
+        if english:  # "Fatherland Front" is a translation, not a name to look for
+            names = [n for n in names if n in known or vietnamese_name(n)]
         unknown = [e for e in names if not any(mentions(h.passage, e) for h in hits)]
         if unknown:
             return self._refuse(english, f"no paragraph mentions {unknown}")

@@ -75,28 +75,34 @@ def figure(question: str, passages: list[Passage]) -> Extracted | None:
 
 def person(question: str, passages: list[Passage]) -> Extracted | None:
     """For "Ai là <chức vụ> …?": the person named in a sentence that holds every rank/office
-    word of the question, preferring sentences sharing more words with it."""
+    word of the question, preferring sentences sharing more words with it. For "Ai <làm gì>
+    …?" (no office named): a person introduced by a rank or title ("Đại tá …", "ông …") in a
+    clause sharing at least half of the question's words."""
     roles = role_words(question)
-    if not roles or not is_who_question(question):
+    if not is_who_question(question):
         return None
     want = content_tokens(question)
     asked = set(tokens(question))
     best = None
     for rank, p in enumerate(passages):
         for sentence in _sentences(p):
-            if not holds_roles(sentence, roles):
+            if roles and not holds_roles(sentence, roles):
                 continue
             for start, run in _capital_runs(sentence):
                 words = [w for w in run if fold(w) not in _ADMIN]
                 if len(words) < 2 or any(fold(w) in asked for w in words):
                     continue
-                # The office must be the one next to this name (same ';'-clause, up to the
-                # next name), and not a deputy's when the question asks for the head.
-                if not holds_roles(_clause_around(sentence, start), roles):
-                    continue
+                clause = _clause_around(sentence, start)
                 name = " ".join(words)
                 before = sentence[: sentence.find(words[0], start)].rstrip()
-                title = next((r for r in _RANKS if before.endswith(r)), "")
+                title = next((r for r in _RANKS if before.lower().endswith(r.lower())), "")
+                if roles:
+                    # The office must be the one next to this name (same ';'-clause, up to
+                    # the next name), and not a deputy's when the question asks for the head.
+                    if not holds_roles(clause, roles):
+                        continue
+                elif not title or len(want & content_tokens(clause)) < 0.5 * len(want):
+                    continue
                 key = (len(want & content_tokens(sentence)), -rank, -start)
                 if best is None or key > best[0]:
                     best = (key, p, sentence, f"{title} {name}".strip())
@@ -145,7 +151,10 @@ def comparison(question: str, names: list[str], passages: list[Passage]) -> Extr
         return None
     found = []
     for name in names:
-        own = [p for p in passages if mentions(p, name)]
+        # Paragraphs of articles about this place first (their headline/lead names it);
+        # a passing mention in another place's article is only a fallback.
+        about = [p for p in passages if f" {name} " in f" {' '.join(tokens(p.context))} "]
+        own = about or [p for p in passages if mentions(p, name)]
         hit = best_figure(f"{name} có bao nhiêu {unit}", own)
         if hit is None:
             return None
