@@ -73,6 +73,11 @@ def swap_subject(question: str, previous: str) -> str | None:
     return swapped[0].upper() + swapped[1:]
 
 
+def cite(n: int, p: Passage, quote: str) -> Citation:
+    return Citation(n=n, article=p.article, title=p.title, date=p.date, paragraph=p.paragraph,
+                    text=p.paragraph_text, quote=quote)  # fmt: skip
+
+
 class QuestionError(ValueError):
     """The question cannot be answered as given (empty, too long); the message says why."""
 
@@ -315,10 +320,7 @@ class Assistant:
 
     @staticmethod
     def _citation(n: int, p: Passage, question: str, answer: str) -> Citation:
-        return Citation(
-            n=n, article=p.article, title=p.title, date=p.date, paragraph=p.paragraph,
-            text=p.paragraph_text, quote=best_sentence(p.paragraph_text, question, answer),
-        )  # fmt: skip
+        return cite(n, p, best_sentence(p.paragraph_text, question, answer))
 
     def _check_english_figure(self, question: str, draft: str, passages: list[Passage]):
         """The figure in an English answer must be the one whose description is closest in
@@ -333,15 +335,7 @@ class Assistant:
 
     def _extracted(self, found, question: str, notes: tuple[str, ...]) -> Answer:
         citations = tuple(
-            Citation(
-                n=i,
-                article=p.article,
-                title=p.title,
-                date=p.date,
-                paragraph=p.paragraph,
-                text=p.paragraph_text,
-                quote=quote,
-            )  # fmt: skip
+            cite(i, p, quote)
             for i, (p, quote) in enumerate(zip(found.passages, found.quotes, strict=True), 1)
         )
         return Answer(found.text, True, citations, notes=notes)

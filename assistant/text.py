@@ -46,10 +46,6 @@ def numbers(text: str) -> list[str]:
     return out
 
 
-def has_diacritics(text: str) -> bool:
-    return fold(text) != text.lower()
-
-
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of `text` (spans cover the text without gaps)."""
     spans: list[tuple[int, int]] = []
