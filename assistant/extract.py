@@ -15,6 +15,7 @@ from assistant.text import fold, numbers, split_sentences, tokens
 from assistant.types import Passage
 from assistant.verify import (
     _ADMIN,
+    FIGURE,
     asks_for_number,
     content_tokens,
     counted_phrase,
@@ -200,7 +201,7 @@ def described_figures(passages: list[Passage]) -> list[tuple[Passage, str, str, 
     for p in passages:
         for sentence in _sentences(p):
             for clause in sentence.split(";"):
-                found = list(re.finditer(r"\d+(?:[.,]\d+)*", clause))
+                found = list(FIGURE.finditer(clause))
                 for i, m in enumerate(found):
                     end = found[i + 1].start() if i + 1 < len(found) else len(clause)
                     words = clause[m.end() : end].split()[:8]

@@ -291,7 +291,8 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
 _IN_ENGLISH = {"gần": "nearly", "hơn": "more than", "trên": "over", "khoảng": "about",
                "dưới": "under", "tới": "up to", "đến": "up to"}  # fmt: skip
 _QUALIFIERS = ("gần", "hơn", "trên", "khoảng", "dưới", "gần như", "tới", "đến")
-_NUMBER_SPAN = re.compile(r"\d+(?:[.,]\d+)*")
+# A figure: digits not glued to a word ("Covid-19", "ANTQ2" name things, they count nothing).
+FIGURE = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*")
 _NUM_WITH_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:\s+[^\s\d.,;:()“”\"]+){1,6})")
 
 
@@ -327,7 +328,7 @@ def figure_score(question: str, sentence: str, number: str) -> int:
     best = 0
     clauses = [part for a, b in split_sentences(sentence) for part in sentence[a:b].split(";")]
     for clause in clauses:
-        found = list(_NUMBER_SPAN.finditer(clause))
+        found = list(FIGURE.finditer(clause))
         for i, m in enumerate(found):
             if numbers(m.group()) != [number]:
                 continue
