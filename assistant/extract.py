@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from assistant.text import fold, numbers, split_sentences, tokens
 from assistant.types import Passage
 from assistant.verify import (
-    _ADMIN,
+    ADMIN_WORDS,
     FIGURE,
     asks_for_number,
     content_tokens,
@@ -90,7 +90,7 @@ def person(question: str, passages: list[Passage]) -> Extracted | None:
             if roles and not holds_roles(sentence, roles):
                 continue
             for start, run in _capital_runs(sentence):
-                words = [w for w in run if fold(w) not in _ADMIN]
+                words = [w for w in run if fold(w) not in ADMIN_WORDS]
                 if len(words) < 2 or any(fold(w) in asked for w in words):
                     continue
                 clause = _clause_around(sentence, start)

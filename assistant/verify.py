@@ -20,7 +20,7 @@ _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _WORD = re.compile(r"\w+\.?")
 # Administrative and rank words, and question words: capitalised, but they name nothing in
 # particular ("TP", "Công an", "Giám đốc", "Đại tá", "How").
-_ADMIN = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "quan", "cong", "an",
+ADMIN_WORDS = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "quan", "cong", "an",
           "ubnd", "hdnd", "ban", "so", "bo", "ong", "ba", "dai", "ta", "thuong",
           "trung", "thieu", "dong", "chi", "giam", "doc", "chu", "tich", "bi", "thu", "truong",
           "uy", "vien", "the", "city", "province", "how", "what", "who", "when", "where",
@@ -63,15 +63,15 @@ def entities(question: str, vocabulary=None) -> list[str]:
         folded = [fold(w).rstrip(".") for w in words]
         if start == 0 and len(words) == 1:
             word = folded[0]
-            if vocabulary is None or word in _QUESTION_START or word in _ADMIN:
+            if vocabulary is None or word in _QUESTION_START or word in ADMIN_WORDS:
                 continue
             if word in vocabulary or not word.isalpha():
                 continue
             found.append(word)
             continue
-        while folded and folded[0] in _ADMIN:
+        while folded and folded[0] in ADMIN_WORDS:
             folded.pop(0)
-        while folded and folded[-1] in _ADMIN:
+        while folded and folded[-1] in ADMIN_WORDS:
             folded.pop()
         # A lone short capitalised word ("Tổ", "Vì") is too common to say anything.
         if folded and (len(folded) > 1 or len(folded[0]) >= 4):
@@ -199,7 +199,7 @@ def check_draft(
             supported = [c for c in clauses if holds_roles(c, roles)]
         else:
             supported = [c for c in clauses if len(want & content_tokens(c)) >= 0.5 * len(want)]
-        named = set(capitalised(strip_markers(answer))) - set(tokens(question)) - _ADMIN
+        named = set(capitalised(strip_markers(answer))) - set(tokens(question)) - ADMIN_WORDS
         if named and not any(named <= set(tokens(c)) for c in supported):
             return Verdict(False, "no cited clause says that of the person named")
     new_words = content_tokens(strip_markers(answer)) - content_tokens(question)
