@@ -66,12 +66,16 @@ def best_figure(question: str, passages: list[Passage]) -> tuple[Passage, str, s
     return None if best is None else best[1:]
 
 
-def figure(question: str, passages: list[Passage]) -> Extracted | None:
-    found = best_figure(question, passages)
+def _quoted_figure(found: tuple[Passage, str, str] | None) -> Extracted | None:
+    """An answer quoting (paragraph, sentence, number): "gần 300 mắt camera [1]."."""
     if found is None:
         return None
     p, sentence, n = found
     return Extracted((p,), (sentence,), f"{counted_phrase(sentence, n)} [1].")
+
+
+def figure(question: str, passages: list[Passage]) -> Extracted | None:
+    return _quoted_figure(best_figure(question, passages))
 
 
 def person(question: str, passages: list[Passage]) -> Extracted | None:
@@ -233,8 +237,4 @@ def best_figure_by_meaning(question: str, passages: list[Passage], embedder):
 
 
 def figure_by_meaning(question: str, passages: list[Passage], embedder) -> Extracted | None:
-    found = best_figure_by_meaning(question, passages, embedder)
-    if found is None:
-        return None
-    p, sentence, n = found
-    return Extracted((p,), (sentence,), f"{counted_phrase(sentence, n)} [1].")
+    return _quoted_figure(best_figure_by_meaning(question, passages, embedder))
