@@ -10,12 +10,12 @@ STAMP  := $(VENV)/.installed
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install models index lint clean
+.PHONY: run test install models index lint clean browser
 
 run: index
 	$(PY) -m assistant serve
 
-test: models
+test: models browser
 	$(PY) -m pytest -q
 
 install: $(STAMP)
@@ -28,6 +28,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 models: install
 	$(PY) -m assistant models
+
+# Debian's chromium for the browser tests (Playwright drives it; never `playwright install`).
+browser:
+	command -v chromium >/dev/null || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 
 index: models
 	$(PY) -m assistant index --articles seeds

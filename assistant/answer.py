@@ -20,7 +20,7 @@ from assistant import extract
 from assistant.evidence import Excerpt, select
 from assistant.llm import LLM
 from assistant.retrieve import Retriever
-from assistant.text import fold, looks_english, nfc, numbers
+from assistant.text import fold, looks_english, nfc, numbers, tokens
 from assistant.types import Answer, Citation, Hit, Passage
 from assistant.verify import (
     Verdict,
@@ -43,6 +43,10 @@ from assistant.verify import (
 log = logging.getLogger(__name__)
 
 PRONOUNS = {"ong", "ay", "ba", "ho", "no", "do", "day", "kia", "he", "she", "they", "it", "there"}
+# Words that point back into the conversation; a question naming its own subject without
+# any of them stands on its own and is not rewritten.
+ANAPHORA = PRONOUNS | {"nay", "this", "that", "these", "those", "its", "his", "her",
+                       "their", "them", "then", "same"}  # fmt: skip
 NOT_FOUND_VI = "Không tìm thấy thông tin này trong các bài báo."
 NOT_FOUND_EN = "I could not find this information in the articles."
 MAX_QUESTION_CHARS = 2000
@@ -131,6 +135,8 @@ class Assistant:
         swapped = swap_subject(question, previous)
         if swapped:
             return swapped
+        if entities(question) and not set(tokens(question)) & ANAPHORA:
+            return question  # names its own subject: a new question, not a follow-up
         lines = []
         for turn in history[-3:]:
             lines.append(f"User: {turn.question}")

@@ -178,13 +178,9 @@ def watch(articles_dir, interval, **kwargs):  # fmt: skip
 
 
 def _print_answer(answer) -> None:
-    click.echo(answer.text)
-    if answer.citations:
-        click.echo("\nNguồn:")
-        for c in answer.citations:
-            date = f", {c.date}" if c.date else ""
-            click.echo(f"[{c.n}] {c.title}{date} ({c.article}, đoạn {c.paragraph})")
-            click.echo(f"    “{c.quote}”")
+    from assistant.render import answer_text
+
+    click.echo(answer_text(answer))
 
 
 @main.command()
@@ -259,14 +255,19 @@ def evaluate(questions_file, output, min_accuracy, **kwargs):  # fmt: skip
 @main.command()
 @click.option("--host", default=None, help="Address to bind [ASSISTANT_HOST; 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port [ASSISTANT_PORT; 7860]")
+@click.option(
+    "--auth", default=None, help="Require login, user:password [ASSISTANT_AUTH; default none]"
+)
+@articles_option
 @common
 @edge
-def serve(host, port, **kwargs):
-    """Start the web chat (Gradio)."""
+def serve(host, port, auth, articles_dir, **kwargs):
+    """Start the web chat (Gradio) with the articles panel for ARTICLES."""
     from assistant.runtime import make_assistant
-    from assistant.web import launch
+    from assistant.web import launch, parse_auth
 
-    config = _config(kwargs, host=host, port=port)
+    config = _config(kwargs, host=host, port=port, auth=auth, articles_dir=articles_dir)
+    parse_auth(config.auth)  # a malformed value fails before the models load
     started = time.perf_counter()
     assistant = make_assistant(config)
     log.info("models loaded in %.1f s", time.perf_counter() - started)

@@ -49,6 +49,8 @@ class Config:
     # Web
     host: str = "127.0.0.1"
     port: int = 7860
+    auth: str = ""  # "user:password[,user2:password2]": login required on every route
+    max_upload_mb: float = 5.0
 
     @property
     def embed_model_path(self) -> str:
@@ -70,6 +72,7 @@ class Config:
         data["embed_model"] = self.embed_model_path
         data["llm_model"] = self.llm_model_path
         data["llm_api_key"] = "***" if self.llm_api_key else ""
+        data["auth"] = "***" if self.auth else ""
         return data
 
 

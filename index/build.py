@@ -121,8 +121,13 @@ def build_index(
     rebuild: bool = False,
     progress: bool = False,
     batch_size: int = 256,
+    reembed: bool = False,
 ) -> IndexReport:
     """Index `articles_dir` into `index_dir`; return what changed.
+
+    `rebuild` drops the index first; `reembed` re-reads and re-embeds every article while
+    the old index stays readable until the new manifest is committed (the web page's
+    rebuild: the chat keeps answering).
 
     Passages go to the embedder `batch_size` at a time: sentence-transformers sorts each
     call by length, so large calls pad less (measured 2026-11-21, 2 cores: 256 per call
@@ -148,8 +153,8 @@ def build_index(
     current = _scan(articles_dir, report)
     old = manifest.articles
     removed = [name for name in old if name not in current]
-    todo = [n for n, (_, d) in current.items() if n not in old or old[n]["sha256"] != d]
-    report.unchanged = len(current) - len(todo)
+    todo = [n for n, (_, d) in current.items() if reembed or n not in old or old[n]["sha256"] != d]
+    report.unchanged = len(current) - len(todo)  # reembed: counted while reading
     report.removed = len(removed)
     dirty = index_dir / DIRTY
     complete = bool(manifest.bm25_dir) and (index_dir / manifest.bm25_dir).is_dir()
@@ -160,13 +165,14 @@ def build_index(
 
     store = VectorStore(index_dir)
     try:
-        if dirty.exists() or rebuild:
+        if dirty.exists() or rebuild or reembed:
             _sweep(index_dir, store, manifest)
         dirty.touch()
 
         # 1. read, chunk, embed and add what is new (passages already stored are reused)
         articles: dict[str, dict] = {n: a for n, a in old.items() if n in current and n not in todo}
         stored = manifest.live_ids()
+        reuse = set() if reembed else stored
         pending = []
         for name in tqdm(todo, desc="Reading articles", unit="article", disable=not progress):
             path, digest = current[name]
@@ -176,9 +182,10 @@ def build_index(
                 report.skipped.append((name, str(exc)))
                 continue
             passages = chunk(article, settings)
-            pending += [p for p in passages if p.id not in stored]
-            report.updated += name in old
+            pending += [p for p in passages if p.id not in reuse]
+            report.updated += name in old and old[name]["sha256"] != digest
             report.added += name not in old
+            report.unchanged += name in old and old[name]["sha256"] == digest
             articles[name] = {
                 "sha256": digest,
                 "title": article.title,

@@ -161,6 +161,12 @@ def parse(text: str, file: str, suffix: str = ".txt") -> Article:
         date = f"{m.group(1)}-{int(m.group(2)):02d}"
         lines[0] = lines[0][m.end() :].strip()
         lines = [line for line in lines if line]
+    else:  # a line of its own under the headline: "Headline / date 2022-03 / text"
+        for i, line in enumerate(lines[1:3], start=1):
+            if (m := _DATE.match(line)) and m.end() == len(line):
+                date = f"{m.group(1)}-{int(m.group(2)):02d}"
+                del lines[i]
+                break
     if not title and lines and _looks_like_headline(lines[0], lines[1:]):
         title, lines = lines[0], lines[1:]
     paragraphs = _paragraphs(lines)
@@ -181,7 +187,8 @@ def load(path: Path, name: str | None = None) -> Article:
     if not raw.strip():
         raise UnreadableArticle("empty file")
     text = decode(raw)
-    article = parse(text, name or path.name, path.suffix.lower())
+    name = name or path.name
+    article = parse(text, name, Path(name).suffix.lower() or path.suffix.lower())
     digest = hashlib.sha256(raw).hexdigest()
     return Article(article.file, article.title, article.date, article.paragraphs, digest)
 

@@ -95,6 +95,19 @@ def test_useless_rewrite_falls_back_to_carrying_the_previous_question(make_assis
     assert "Pleiku" in answer.standalone_question
 
 
+def test_a_question_naming_its_own_subject_is_not_taken_as_a_follow_up(make_assistant):
+    def reply(messages):
+        if "Standalone question" in _excerpts(messages):
+            return "Gia Lai có bao nhiêu mắt camera ở Bảo Lộc?"  # a rewrite would mix them
+        return f"Bảo Lộc có gần 300 mắt camera [{_marker_of(messages, 'gần 300 mắt camera')}]."
+
+    assistant = make_assistant(reply)
+    history = [Turn("Còn tỉnh Gia Lai thì sao?", "Không tìm thấy thông tin này.")]
+    answer = assistant.ask(CAMERA_Q, history)
+    assert answer.standalone_question == CAMERA_Q
+    assert answer.found and "300" in answer.text
+
+
 def test_prompt_is_short_and_holds_only_retrieved_text(make_assistant, config):
     assistant = make_assistant(["NOT_FOUND"])
     assistant.ask(CAMERA_Q)

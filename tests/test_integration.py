@@ -5,14 +5,12 @@ models. Thresholds are about behaviour, never about speed.
 """
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from serving import start_server, stop
 
 from assistant.config import load_config
 from assistant.models import DEFAULT_MODELS, is_installed
@@ -81,33 +79,13 @@ def test_question_set_accuracy(real_index, tmp_path, questions):
     assert all({"id", "answer", "found", "citations"} <= set(r) for r in records)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_web_chat_answers_through_the_gradio_api(real_index):
     from gradio_client import Client
 
-    port = _free_port()
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--index-dir", str(real_index),
-         "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc, url = start_server("--index-dir", str(real_index))
     try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(1)
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(url, verbose=False)
         reply = client.predict("bao loc co bao nhieu mat camera an ninh", api_name="/chat")
         assert "300" in reply and "Nguồn" in reply and "001_221d6abb8b15921d.txt" in reply
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc)

@@ -47,6 +47,18 @@ def test_headline_after_date_marker():
     assert article.paragraphs[0].startswith("Sáng 4-1")
 
 
+def test_date_line_under_the_headline():
+    text = (
+        "Đơn Dương lắp camera giám sát\ndate 2022-03\n"
+        "Ngày 5/3, Công an huyện Đơn Dương cho biết đã lắp 137 camera giám sát.\n"
+    )
+    article = parse(text, "a.txt")
+    assert (article.title, article.date) == ("Đơn Dương lắp camera giám sát", "2022-03")
+    assert article.paragraphs == (
+        "Ngày 5/3, Công an huyện Đơn Dương cho biết đã lắp 137 camera giám sát.",
+    )
+
+
 def test_broken_caption_lines_are_joined():
     article = load(SEEDS / "004_721a6428900b10ba.txt")
     assert any(
