@@ -274,6 +274,40 @@ def serve(host, port, auth, articles_dir, **kwargs):
     launch(assistant, config)
 
 
+@main.command()
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Eval JSONL or one question per line [default: 8 built-in questions]",
+)
+@click.option(
+    "--index-sample",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Articles from ARTICLES indexed into a temporary index (0: skip)",
+)
+@click.option("--no-answers", is_flag=True, help="Time retrieval only (no generation).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@articles_option
+@common
+@edge
+def bench(questions_file, index_sample, no_answers, as_json, articles_dir, **kwargs):  # fmt: skip
+    """Measure retrieval, answer and first-token latency, indexing against the embedder
+    alone, and memory, on this machine."""
+    from assistant.bench import read_questions, run
+
+    config = _config(kwargs, articles_dir=articles_dir)
+    result = run(config, read_questions(questions_file), index_sample, not no_answers)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            click.echo(f"{key:28} {value}")
+
+
 @main.command(name="config")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @common

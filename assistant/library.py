@@ -115,11 +115,12 @@ class Library:
             raise LibraryError(f"không có bài {name!r} trong thư mục bài báo")
         path.unlink()
 
-    def update(self, reembed: bool = False, progress: bool = False) -> IndexReport:
-        """Bring the index in line with the folder (one run at a time)."""
+    def update(self, reembed: bool = False, on_progress=None) -> IndexReport:
+        """Bring the index in line with the folder (one run at a time);
+        `on_progress(done, total)` follows the embedding."""
         with self._lock:
             return build_index(self.articles_dir, self.index_dir, self.embedder, self.settings,
-                               progress=progress, reembed=reembed)  # fmt: skip
+                               reembed=reembed, on_progress=on_progress)  # fmt: skip
 
 
 def summary(report: IndexReport) -> str:

@@ -150,15 +150,19 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
         return rows, gr.update(choices=names, value=None), note
 
     def index_after(change, progress) -> str:
-        progress(0, desc="Đang lập chỉ mục…")
+        progress(0, desc="Đang đọc bài báo…")
+
+        def embedded(done: int, total: int) -> None:
+            progress(done / total, desc=f"Đang nhúng đoạn văn {done}/{total}")
+
         try:
-            report = library.update(reembed=change == "rebuild", progress=True)
+            report = library.update(reembed=change == "rebuild", on_progress=embedded)
         except Exception as exc:
             log.exception("indexing failed")
             return f"⚠️ Lập chỉ mục thất bại ({exc.__class__.__name__}: {exc})."
         return summary(report)
 
-    def on_upload(files, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    def on_upload(files, progress=gr.Progress()):  # noqa: B008
         paths = [Path(f if isinstance(f, str) else f.name) for f in files or []]
         try:
             saved = library.add([(p.name, p) for p in paths])
@@ -167,7 +171,7 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
         note = f"Đã lưu {', '.join(saved)}. " + index_after("add", progress)
         return (*refresh_panel(note), None)
 
-    def on_delete(name: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    def on_delete(name: str | None, progress=gr.Progress()):  # noqa: B008
         if not name:
             return refresh_panel("Chọn một bài để xoá.")
         try:
@@ -176,7 +180,7 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
             return refresh_panel(f"⚠️ {exc}")
         return refresh_panel(f"Đã xoá {name}. " + index_after("delete", progress))
 
-    def on_rebuild(progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    def on_rebuild(progress=gr.Progress()):  # noqa: B008
         return refresh_panel(index_after("rebuild", progress))
 
     with gr.Blocks(title="Trợ lý tin tức an ninh", analytics_enabled=False) as demo:
@@ -225,9 +229,21 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
         new.click(lambda: ([], new_state(), ""), None, [chatbot, state, box],
                   api_visibility="private")  # fmt: skip
         panel = [table, pick, note]
-        upload.upload(on_upload, [upload], [*panel, upload], api_visibility="private")
-        delete.click(on_delete, [pick], panel, api_visibility="private")
-        rebuild.click(on_rebuild, None, panel, api_visibility="private")
+
+        def starting(text: str):
+            return lambda: f"{text}… (trò chuyện vẫn trả lời trong lúc này)"
+
+        upload.upload(
+            starting("Đang lưu và lập chỉ mục"), None, note, api_visibility="private"
+        ).then(
+            on_upload, [upload], [*panel, upload], api_visibility="private", show_progress_on=note
+        )
+        delete.click(
+            starting("Đang xoá và lập chỉ mục"), None, note, api_visibility="private"
+        ).then(on_delete, [pick], panel, api_visibility="private", show_progress_on=note)
+        rebuild.click(starting("Đang lập lại chỉ mục"), None, note, api_visibility="private").then(
+            on_rebuild, None, panel, api_visibility="private", show_progress_on=note
+        )
         demo.load(refresh_panel, None, panel, api_visibility="private")
         gr.api(chat_api, api_name="chat")
     return demo

@@ -184,6 +184,14 @@ class VectorStore:
         return list(zip(res["ids"][0], (1.0 - d for d in res["distances"][0]), strict=True))
 
 
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported; keep it quiet.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 class LexicalIndex:
     """The bm25s side, over folded tokens so queries without diacritics match."""
 
@@ -193,9 +201,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
-        import bm25s
-
-        retriever = bm25s.BM25()
+        retriever = _bm25s().BM25()
         if ids:
             retriever.index([tokens(t) for t in texts], show_progress=False)
         return cls(retriever, ids)
@@ -213,8 +219,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, index_dir: Path, name: str) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         folder = index_dir / name
         try:
             ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))

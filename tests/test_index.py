@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 
 import pytest
@@ -63,6 +64,23 @@ def test_edit_re_embeds_only_the_changed_paragraphs(articles, tmp_path):
     assert (report.updated, report.unchanged) == (1, 4)
     # only the (overlapping) windows holding "gần 300" are embedded again, not the article
     assert 1 <= report.embedded <= 2
+
+
+def test_unchanged_files_are_known_by_size_and_time_and_edits_still_seen(articles, tmp_path):
+    index_dir = tmp_path / "idx"
+    _build(articles, index_dir)
+    path = articles / "001_221d6abb8b15921d.txt"
+    recorded = read_manifest(index_dir).articles[path.name]
+    assert recorded["size"] == path.stat().st_size
+    assert recorded["mtime_ns"] == path.stat().st_mtime_ns
+    # same size, new content (a figure changed digit for digit), new time: re-read
+    path.write_text(path.read_text(encoding="utf-8").replace("gần 300", "gần 900"), "utf-8")
+    report = _build(articles, index_dir)
+    assert (report.updated, report.unchanged) == (1, 4)
+    # touched, same bytes: unchanged, nothing embedded
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    report = _build(articles, index_dir)
+    assert (report.added, report.updated, report.unchanged, report.embedded) == (0, 0, 5, 0)
 
 
 def test_duplicate_content_is_indexed_once(articles, tmp_path):

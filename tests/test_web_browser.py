@@ -172,6 +172,28 @@ def test_upload_an_article_ask_about_it_then_delete_it(page, site):
     assert "137" not in answer.inner_text()
 
 
+def test_chat_keeps_answering_while_the_index_is_rebuilt(page, site):
+    from gradio_client import Client
+
+    page.click("#tab-articles-button")
+    page.click("#rebuild")
+    page.wait_for_function(
+        "document.querySelector('#index-status').innerText.includes('Đang lập lại chỉ mục')"
+    )
+    page.wait_for_timeout(3000)
+    page.screenshot(path=site["shots"] / "7-rebuilding.png")
+    reply = Client(site["url"], verbose=False).predict(
+        "Bảo Lộc có bao nhiêu mắt camera an ninh?", api_name="/chat"
+    )
+    still_running = "Đã lập chỉ mục" not in page.inner_text("#index-status")
+    assert "300" in reply and "001_221d6abb8b15921d.txt" in reply
+    assert still_running, "the rebuild ended before the answer: nothing was shown"
+    page.wait_for_function(
+        "document.querySelector('#index-status').innerText.includes('Đã lập chỉ mục')"
+    )
+    assert "giữ nguyên 5" in page.inner_text("#index-status")
+
+
 def test_upload_of_a_wrong_type_is_refused(page, site):
     page.click("#tab-articles-button")
     bad = site["base"] / "notes.pdf"
