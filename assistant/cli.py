@@ -61,6 +61,9 @@ def common(func):
         click.option("--index-dir", type=click.Path(path_type=Path), default=None,
                      help="Index folder [env ASSISTANT_INDEX_DIR; default "
                           "~/.local/share/vn-news-assistant/index]"),
+        click.option("--chroma-url", default=None,
+                     help="Chroma server http://HOST:PORT instead of the embedded store "
+                          "[ASSISTANT_CHROMA_URL]"),
         click.option("--embed-model", default=None,
                      help="sentence-transformers model id or folder [ASSISTANT_EMBED_MODEL]"),
         click.option("--llm", type=click.Choice(["local", "openai"]), default=None,
@@ -126,6 +129,7 @@ def index(articles_dir, rebuild, as_json, **kwargs):  # fmt: skip
         config.chunk_settings(),
         rebuild=rebuild,
         progress=sys.stderr.isatty(),
+        chroma_url=config.chroma_url,
     )
     _report_problems(report)
     click.echo(_summary_line(config, report))
@@ -174,7 +178,7 @@ def watch(articles_dir, interval, **kwargs):  # fmt: skip
 
     click.echo(f"Watching {config.articles_dir} (Ctrl+C to stop)")
     run_watch(config.articles_dir, config.index_dir, embedder, config.chunk_settings(),
-              on_report, interval)  # fmt: skip
+              on_report, interval, chroma_url=config.chroma_url)  # fmt: skip
 
 
 def _print_answer(answer) -> None:

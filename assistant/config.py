@@ -23,6 +23,8 @@ class Config:
     index_dir: Path = field(default_factory=default_index_dir)
     articles_dir: Path = Path("seeds")
     models_dir: Path = field(default_factory=default_models_dir)
+    # Vectors: "" = embedded Chroma in the index dir; http://HOST:PORT = a `chroma run` server
+    chroma_url: str = ""
     # Embeddings: a local folder or any sentence-transformers model id ("" = the default).
     embed_model: str = ""
     embed_dtype: str = "bfloat16"

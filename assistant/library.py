@@ -56,12 +56,13 @@ def safe_name(name: str) -> str:
 
 class Library:
     def __init__(self, articles_dir: Path, index_dir: Path, embedder, settings,
-                 max_upload_bytes: int) -> None:  # fmt: skip
+                 max_upload_bytes: int, chroma_url: str = "") -> None:  # fmt: skip
         self.articles_dir = articles_dir
         self.index_dir = index_dir
         self.embedder = embedder
         self.settings = settings
         self.max_upload_bytes = max_upload_bytes
+        self.chroma_url = chroma_url
         self._lock = threading.Lock()
 
     @property
@@ -120,7 +121,8 @@ class Library:
         `on_progress(done, total)` follows the embedding."""
         with self._lock:
             return build_index(self.articles_dir, self.index_dir, self.embedder, self.settings,
-                               reembed=reembed, on_progress=on_progress)  # fmt: skip
+                               reembed=reembed, on_progress=on_progress,
+                               chroma_url=self.chroma_url)  # fmt: skip
 
 
 def summary(report: IndexReport) -> str:

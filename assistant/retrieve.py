@@ -62,7 +62,8 @@ class Retriever:
                 f"no index in {self.index_dir}: run `assistant index --articles DIR "
                 f"--index-dir {self.index_dir}` first"
             )
-        check_compatible(manifest, self.embedder.name, self.config.chunk_settings())
+        check_compatible(manifest, self.embedder.name, self.config.chunk_settings(),
+                         self.config.chroma_url)  # fmt: skip
         if not manifest.bm25_dir:
             raise IndexError_(
                 f"the index in {self.index_dir} is incomplete: run `assistant index --rebuild`"
@@ -70,7 +71,7 @@ class Retriever:
         self.lexical = LexicalIndex.load(self.index_dir, manifest.bm25_dir)
         if getattr(self, "vectors", None) is not None:
             self.vectors.close()
-        self.vectors = VectorStore(self.index_dir)
+        self.vectors = VectorStore(self.index_dir, self.config.chroma_url)
         self.manifest = manifest
         self.live = manifest.live_ids()
         self._stamp = stamp

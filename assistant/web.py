@@ -266,7 +266,8 @@ def launch(assistant: Assistant, config) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     auth = parse_auth(config.auth)
     library = Library(config.articles_dir, config.index_dir, assistant.retriever.embedder,
-                      config.chunk_settings(), int(config.max_upload_mb * 1_000_000))  # fmt: skip
+                      config.chunk_settings(), int(config.max_upload_mb * 1_000_000),
+                      config.chroma_url)  # fmt: skip
     demo = build(assistant, library, FeedbackLog(config.index_dir))
     demo.queue(default_concurrency_limit=1)
     print(f"Web chat on http://{config.host}:{config.port}", flush=True)

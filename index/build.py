@@ -63,7 +63,9 @@ class IndexReport:
         }
 
 
-def check_compatible(manifest: Manifest, embed_model: str, settings: ChunkSettings) -> None:
+def check_compatible(
+    manifest: Manifest, embed_model: str, settings: ChunkSettings, chroma_url: str = ""
+) -> None:
     if manifest.schema_version != SCHEMA_VERSION:
         raise IndexError_(
             f"the index was built with schema {manifest.schema_version}, this version uses "
@@ -73,6 +75,13 @@ def check_compatible(manifest: Manifest, embed_model: str, settings: ChunkSettin
         raise IndexError_(
             f"the index was built with the embedding model {manifest.embed_model!r}, but "
             f"{embed_model!r} is configured: use that model, or run `assistant index --rebuild`"
+        )
+    if manifest.chroma_url != chroma_url:
+        where = lambda url: f"the Chroma server {url}" if url else "the embedded store"  # noqa: E731
+        raise IndexError_(
+            f"the index keeps its vectors in {where(manifest.chroma_url)}, but "
+            f"{where(chroma_url)} is configured: use the same --chroma-url, or run "
+            "`assistant index --rebuild`"
         )
     if manifest.chunking != settings.to_json():
         raise IndexError_(
@@ -134,13 +143,16 @@ def build_index(
     batch_size: int = 256,
     reembed: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
+    chroma_url: str = "",
 ) -> IndexReport:
     """Index `articles_dir` into `index_dir`; return what changed.
 
     `rebuild` drops the index first; `reembed` re-reads and re-embeds every article while
     the old index stays readable until the new manifest is committed (the web page's
-    rebuild: the chat keeps answering). `on_progress(done, total)` is called after each
-    embedding call (passages embedded so far, passages to embed).
+    rebuild: the chat keeps answering). `chroma_url`: vectors go to that Chroma server
+    instead of the embedded store (manifest and BM25 stay in `index_dir`).
+    `on_progress(done, total)` is called after each embedding call (passages embedded so
+    far, passages to embed).
 
     Passages go to the embedder `batch_size` at a time: sentence-transformers sorts each
     call by length, so large calls pad less (measured 2026-11-21, 2 cores: 256 per call
@@ -154,13 +166,13 @@ def build_index(
     if rebuild:
         # Manifest first: an interrupted rebuild must not look like a finished index.
         (index_dir / "manifest.json").unlink(missing_ok=True)
-        VectorStore.drop(index_dir)
+        VectorStore.drop(index_dir, chroma_url)
     manifest = read_manifest(index_dir)
     if manifest is None:
         manifest = Manifest(embed_model=embedder.name, embed_dim=embedder.dim,
-                            chunking=settings.to_json())  # fmt: skip
+                            chunking=settings.to_json(), chroma_url=chroma_url)  # fmt: skip
     else:
-        check_compatible(manifest, embedder.name, settings)
+        check_compatible(manifest, embedder.name, settings, chroma_url)
 
     report = IndexReport()
     current = _scan(articles_dir, report, manifest.articles)
@@ -178,7 +190,7 @@ def build_index(
         report.seconds = time.perf_counter() - started
         return report
 
-    store = VectorStore(index_dir)
+    store = VectorStore(index_dir, chroma_url)
     try:
         if dirty.exists() or rebuild or reembed:
             _sweep(index_dir, store, manifest)
@@ -225,7 +237,7 @@ def build_index(
 
         # 2. the BM25 side for the new live set, in a folder of its own
         new = Manifest(manifest.embed_model, manifest.embed_dim, manifest.chunking,
-                       articles=dict(sorted(articles.items())))  # fmt: skip
+                       articles=dict(sorted(articles.items())), chroma_url=chroma_url)  # fmt: skip
         ids = sorted(new.live_ids())
         new.bm25_dir = LexicalIndex.build(ids, store.texts_for_bm25(ids)).save(index_dir)
 

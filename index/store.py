@@ -40,6 +40,7 @@ class Manifest:
     schema_version: int = SCHEMA_VERSION
     articles: dict[str, dict] = field(default_factory=dict)
     bm25_dir: str = ""
+    chroma_url: str = ""  # where the vectors live: "" = embedded in the index dir
 
     def to_json(self) -> dict:
         return {
@@ -48,6 +49,7 @@ class Manifest:
             "embed_dim": self.embed_dim,
             "chunking": self.chunking,
             "bm25_dir": self.bm25_dir,
+            "chroma_url": self.chroma_url,
             "articles": self.articles,
         }
 
@@ -72,6 +74,7 @@ def read_manifest(index_dir: Path) -> Manifest | None:
             schema_version=int(data["schema_version"]),
             articles=data.get("articles", {}),
             bm25_dir=data.get("bm25_dir", ""),
+            chroma_url=data.get("chroma_url", ""),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexError_(
@@ -89,22 +92,41 @@ def write_manifest(index_dir: Path, manifest: Manifest) -> None:
     os.replace(tmp, index_dir / MANIFEST)
 
 
-def _client(index_dir: Path):
+def _client(index_dir: Path, chroma_url: str = ""):
+    """The embedded store in `index_dir/chroma`, or a Chroma server (`chroma run`) at
+    `chroma_url` (http[s]://HOST:PORT)."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
     from chromadb.config import Settings
 
-    return chromadb.PersistentClient(
-        path=str(index_dir / "chroma"),
-        settings=Settings(anonymized_telemetry=False, allow_reset=True),
-    )
+    settings = Settings(anonymized_telemetry=False, allow_reset=True)
+    if not chroma_url:
+        return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=settings)
+    from urllib.parse import urlparse
+
+    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise IndexError_(f"--chroma-url {chroma_url!r} is not an http(s)://HOST:PORT address")
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=settings,
+        )
+    except Exception as exc:  # chromadb raises plain exceptions when the server is down
+        raise IndexError_(
+            f"cannot reach the Chroma server at {chroma_url} ({exc}): start it with "
+            "`chroma run --path DIR --port PORT`, or leave --chroma-url out for the "
+            "embedded store"
+        ) from exc
 
 
 class VectorStore:
     """The Chroma side. Embeddings are always passed in; Chroma never embeds."""
 
-    def __init__(self, index_dir: Path) -> None:
-        self._client = _client(index_dir)
+    def __init__(self, index_dir: Path, chroma_url: str = "") -> None:
+        self._client = _client(index_dir, chroma_url)
         self._col = self._client.get_or_create_collection(
             COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
@@ -117,11 +139,11 @@ class VectorStore:
             close()
 
     @staticmethod
-    def drop(index_dir: Path) -> None:
+    def drop(index_dir: Path, chroma_url: str = "") -> None:
         """Delete the collection (through the client, which Chroma caches per path)."""
-        if not (index_dir / "chroma").exists():
+        if not chroma_url and not (index_dir / "chroma").exists():
             return
-        client = _client(index_dir)
+        client = _client(index_dir, chroma_url)
         try:
             names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
             if COLLECTION in names:

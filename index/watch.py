@@ -39,6 +39,7 @@ def watch(
     on_report: Callable[[IndexReport], None],
     interval: float = 2.0,
     stop: threading.Event | None = None,
+    chroma_url: str = "",
 ) -> None:
     """Index now, then again after every change, until `stop` is set (or forever)."""
     stop = stop or threading.Event()
@@ -47,7 +48,8 @@ def watch(
         current = snapshot(articles_dir)
         if current != seen:
             try:
-                on_report(build_index(articles_dir, index_dir, embedder, settings))
+                on_report(build_index(articles_dir, index_dir, embedder, settings,
+                                      chroma_url=chroma_url))  # fmt: skip
                 seen = current
             except OSError as exc:  # a file vanished mid-run: try again next round
                 log.warning("indexing failed (%s); retrying", exc)
