@@ -106,7 +106,8 @@ def clean_question(question: str) -> str:
     return text
 
 
-def _is_refusal(draft: str) -> bool:
+def is_refusal(draft: str) -> bool:
+    """A draft that says the excerpts do not hold the answer (or says nothing)."""
     folded = fold(draft)
     return (
         "not_found" in folded
@@ -228,7 +229,7 @@ class Assistant:
             return draft, check_draft(draft, cited, question, names, vietnamese)
 
         draft = self._generate(question, shown, names, on_token)
-        if _is_refusal(draft):
+        if is_refusal(draft):
             read = self._read(checked, passages, ("model found no answer; quoted source",))
             return read or self._refuse(english, "model found no answer")
         draft, verdict = check(draft, passages)
@@ -249,7 +250,7 @@ class Assistant:
 
         # Repair 1: regenerate from the single best paragraph that names the subject.
         draft = self._generate(question, shown[:1], names, None)
-        if not _is_refusal(draft):
+        if not is_refusal(draft):
             draft, verdict = check(draft, passages[:1])
             if verdict.ok:
                 return self._finish(

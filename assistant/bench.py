@@ -17,6 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from assistant.evaluate import percentile
+
 log = logging.getLogger(__name__)
 
 # Used when no --questions file is given: one of each kind of question users ask.
@@ -48,13 +50,6 @@ def read_questions(path: Path | None) -> list[str]:
         else:
             questions.append(line)
     return questions
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _rss_mb() -> float:
@@ -145,9 +140,9 @@ def run(config, questions: list[str], index_sample: int = 5, answers: bool = Tru
         "questions": len(questions),
         "models_load_s": round(load_s, 2),
         "retrieval_ms_p50": round(statistics.median(retrieval), 1),
-        "retrieval_ms_p95": round(_percentile(retrieval, 0.95), 1),
+        "retrieval_ms_p95": round(percentile(retrieval, 0.95), 1),
         "answer_s_p50": round(statistics.median(answer_s), 2) if answer_s else None,
-        "answer_s_p95": round(_percentile(answer_s, 0.95), 2) if answer_s else None,
+        "answer_s_p95": round(percentile(answer_s, 0.95), 2) if answer_s else None,
         "first_token_s_p50": round(statistics.median(first_s), 2) if first_s else None,
         "first_token_answers": len(first_s),
     }

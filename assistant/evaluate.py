@@ -89,7 +89,7 @@ def score_one(item: dict, record: dict) -> dict:
     }
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     values = sorted(values)
@@ -121,5 +121,5 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
         "refusal_accuracy": f"{sum(refusals)}/{len(refusals)}" if refusals else None,
         "citation_accuracy": f"{sum(citations)}/{len(citations)}" if citations else None,
         "answer_seconds_p50": round(statistics.median(seconds), 2) if seconds else None,
-        "answer_seconds_p95": round(_percentile(seconds, 0.95), 2) if seconds else None,
+        "answer_seconds_p95": round(percentile(seconds, 0.95), 2) if seconds else None,
     }

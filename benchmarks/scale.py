@@ -21,8 +21,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from assistant.bench import DEFAULT_QUESTIONS, _percentile, _rss_mb, time_retrieval
+from assistant.bench import DEFAULT_QUESTIONS, _rss_mb, time_retrieval
 from assistant.config import load_config
+from assistant.evaluate import percentile
 from assistant.retrieve import Retriever
 from index.build import build_index
 from index.embedder import HashEmbedder
@@ -77,7 +78,7 @@ def main() -> None:
         "index_size_mb": _du_mb(args.index_dir),
         "open_index_s": round(open_s, 2),
         "retrieval_ms_p50": round(statistics.median(times), 1),
-        "retrieval_ms_p95": round(_percentile(times, 0.95), 1),
+        "retrieval_ms_p95": round(percentile(times, 0.95), 1),
     }
     if args.real_query_embedder:
         from assistant.runtime import make_embedder
