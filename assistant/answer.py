@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import prompts
 from assistant import extract
 from assistant.evidence import Excerpt, select
-from assistant.llm import LLM
+from assistant.llm import LLM, LLMError
 from assistant.retrieve import Retriever
-from assistant.text import fold, looks_english, nfc, numbers, tokens
+from assistant.text import fold, looks_english, nfc, numbers, shared_runs, tokens
 from assistant.types import Answer, Citation, Hit, Passage
 from assistant.verify import (
     Verdict,
@@ -50,6 +50,14 @@ ANAPHORA = PRONOUNS | {"nay", "this", "that", "these", "those", "its", "his", "h
 NOT_FOUND_VI = "Không tìm thấy thông tin này trong các bài báo."
 NOT_FOUND_EN = "I could not find this information in the articles."
 MAX_QUESTION_CHARS = 2000
+SOURCES_ONLY_VI = (
+    "Không gọi được mô hình ngôn ngữ nên chưa có câu trả lời đã kiểm chứng. "
+    "Các đoạn liên quan nhất tìm được:"
+)
+SOURCES_ONLY_EN = (
+    "The language model could not be reached, so there is no checked answer. "
+    "The most relevant paragraphs found:"
+)
 
 
 _WHAT_ABOUT = re.compile(
@@ -169,10 +177,15 @@ class Assistant:
     ) -> Answer:
         started = time.perf_counter()
         question = clean_question(question)
-        standalone = self.standalone(question, history or [])
-        english = looks_english(question)
-        vietnamese = self.translate(standalone) if english else None
-        answer = self._answer(standalone, english, on_token, vietnamese)
+        try:
+            standalone = self.standalone(question, history or [])
+            english = looks_english(question)
+            vietnamese = self.translate(standalone) if english else None
+            answer = self._answer(standalone, english, on_token, vietnamese)
+        except LLMError as exc:
+            log.warning("generation failed: %s", exc)
+            standalone = question
+            answer = self.sources_only(question, history or [], exc)
         return Answer(
             text=answer.text,
             found=answer.found,
@@ -181,6 +194,25 @@ class Assistant:
             standalone_question=standalone,
             notes=answer.notes,
         )
+
+    def sources_only(self, question: str, history: list[Turn], error: Exception) -> Answer:
+        """When the model cannot be reached: say so, and list the paragraphs retrieval
+        found (no answer is claimed, so `found` is False)."""
+        query = question if not history else f"{question} ({history[-1].question})"
+        seen: set[tuple[str, int]] = set()
+        citations = []
+        for hit in self.retriever.search(query):
+            p = hit.passage
+            if (p.article, p.paragraph) in seen:
+                continue
+            seen.add((p.article, p.paragraph))
+            citations.append(
+                cite(len(citations) + 1, p, best_sentence(p.paragraph_text, query, ""))
+            )
+            if len(citations) == self.config.context_passages:
+                break
+        text = SOURCES_ONLY_EN if looks_english(question) else SOURCES_ONLY_VI
+        return Answer(f"{text} ({error})", False, tuple(citations), notes=("llm failed",))
 
     def translate(self, question: str) -> str | None:
         """An English question in Vietnamese, for keyword retrieval and the figure check
@@ -226,6 +258,13 @@ class Assistant:
 
         def check(draft: str, cited: list[Passage]):
             draft = attach_marker(draft, cited, question)
+            # Words of the instructions that the paragraphs do not also hold: the model
+            # was talked into reciting its prompt (an injected article, say).
+            recited = shared_runs(draft, self._system) - shared_runs(
+                draft, " ".join(p.paragraph_text for p in cited)
+            )
+            if recited:
+                return draft, Verdict(False, "repeats its instructions", "leak")
             return draft, check_draft(draft, cited, question, names, vietnamese)
 
         draft = self._generate(question, shown, names, on_token)

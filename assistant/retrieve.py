@@ -72,6 +72,12 @@ class Retriever:
         if getattr(self, "vectors", None) is not None:
             self.vectors.close()
         self.vectors = VectorStore(self.index_dir, self.config.chroma_url)
+        if self.vectors.count() < manifest.passage_count:
+            raise IndexError_(
+                f"the vector store of {self.index_dir} holds {self.vectors.count()} passages "
+                f"but the manifest lists {manifest.passage_count} (deleted or damaged): run "
+                "`assistant index --rebuild`"
+            )
         self.manifest = manifest
         self.live = manifest.live_ids()
         self._stamp = stamp

@@ -75,3 +75,13 @@ def looks_english(text: str) -> bool:
     if not words or not text.isascii():
         return False
     return sum(w.lower() in _ENGLISH for w in words) * 3 >= len(words)
+
+
+def shared_runs(text: str, source: str, n: int = 6) -> set[tuple[str, ...]]:
+    """Runs of `n` consecutive folded words that `text` takes from `source`."""
+
+    def grams(t: str) -> set[tuple[str, ...]]:
+        words = tokens(t)
+        return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+    return grams(text) & grams(source)

@@ -17,6 +17,9 @@ from assistant.text import split_sentences
 from assistant.types import Article, Passage
 
 
+LEAD_MAX = 300
+
+
 @dataclass(frozen=True)
 class ChunkSettings:
     encoding: str = "o200k_base"
@@ -59,16 +62,37 @@ def article_context(article: Article) -> str:
     first = article.paragraphs[0]
     spans = split_sentences(first)
     lead = first[spans[0][0] : spans[0][1]] if spans else first
+    if len(lead) > LEAD_MAX:  # a lead with no sentence end: its first words
+        lead = lead[:LEAD_MAX].rsplit(" ", 1)[0] + "…"
     if lead.startswith(article.title.rstrip("…")):
         return lead
     return f"{article.title}. {lead}"
+
+
+def _pieces(text: str, a: int, b: int, settings: ChunkSettings) -> list[tuple[int, int]]:
+    """The span a..b of `text` (one sentence) as is, or, when it is far over the token
+    budget (no punctuation for pages), cut at spaces into spans that fit. A long but
+    ordinary sentence stays whole (one window)."""
+    size = count_tokens(text[a:b], settings.encoding)
+    if size <= 3 * settings.max_tokens:
+        return [(a, b)]
+    n = -(-size // settings.max_tokens) + 1
+    step = (b - a) / n
+    cuts = [a]
+    for k in range(1, n):
+        at = text.rfind(" ", cuts[-1] + 1, a + round(k * step))
+        if at > cuts[-1]:
+            cuts.append(at + 1)
+    return [(x, y) for x, y in zip(cuts, [*cuts[1:], b], strict=True) if text[x:y].strip()]
 
 
 def _windows(paragraph: str, settings: ChunkSettings) -> list[tuple[int, int]]:
     """Consecutive-sentence windows within the token budget, overlapping by N sentences."""
     if count_tokens(paragraph, settings.encoding) <= settings.max_tokens:
         return [(0, len(paragraph))]
-    sentences = split_sentences(paragraph)
+    sentences = []
+    for a, b in split_sentences(paragraph) or [(0, len(paragraph))]:
+        sentences += _pieces(paragraph, a, b, settings)
     sizes = [count_tokens(paragraph[a:b], settings.encoding) for a, b in sentences]
     windows: list[tuple[int, int]] = []
     i = 0
@@ -94,11 +118,16 @@ def passage_id(article_file: str, paragraph: int, text: str, context: str) -> st
 def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
     context = article_context(article)
     passages = []
+    seen: set[str] = set()
     for number, paragraph in enumerate(article.paragraphs, start=1):
         for start, end in _windows(paragraph, settings):
+            pid = passage_id(article.file, number, paragraph[start:end], context)
+            if pid in seen:  # the same words twice in one paragraph: one passage is enough
+                continue
+            seen.add(pid)
             passages.append(
                 Passage(
-                    id=passage_id(article.file, number, paragraph[start:end], context),
+                    id=pid,
                     article=article.file,
                     title=article.title,
                     date=article.date,

@@ -26,6 +26,12 @@ _DEBRIS = re.compile(
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufeff\u200c-\u200f]")
 _TITLE_MAX = 220
+# A "paragraph" longer than this (a whole file on one line, say) is cut into several at
+# sentence ends, and sentences longer than _SENTENCE_MAX at spaces: every passage and
+# every cited paragraph then stays a readable size.
+PARAGRAPH_MAX = 3000
+_SENTENCE_MAX = 600
+MAX_ARTICLE_BYTES = 20_000_000
 
 
 class UnreadableArticle(ValueError):
@@ -131,9 +137,37 @@ def _looks_like_headline(line: str, rest: list[str]) -> bool:
     )
 
 
+def _cut(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at spaces where there are any."""
+    pieces = []
+    while len(text) > limit:
+        at = text.rfind(" ", 0, limit + 1)
+        at = at if at > limit // 2 else limit
+        pieces.append(text[:at].strip())
+        text = text[at:].strip()
+    return [*pieces, text] if text else pieces
+
+
+def split_long(paragraph: str) -> list[str]:
+    """A paragraph over PARAGRAPH_MAX characters as several, each at most that long."""
+    if len(paragraph) <= PARAGRAPH_MAX:
+        return [paragraph]
+    sentences = []
+    for a, b in split_sentences(paragraph) or [(0, len(paragraph))]:
+        sentences += _cut(paragraph[a:b], _SENTENCE_MAX)
+    out, current = [], ""
+    for sentence in sentences:
+        if current and len(current) + 1 + len(sentence) > PARAGRAPH_MAX:
+            out.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    return [*out, current] if current else out
+
+
 def _paragraphs(lines: list[str]) -> list[str]:
     """Non-empty lines are paragraphs; a line starting in lower case continues the last one
-    (a caption or sentence broken over two lines)."""
+    (a caption or sentence broken over two lines). Over-long ones are split."""
     out: list[str] = []
     for line in lines:
         if not line or _DEBRIS.match(line):
@@ -142,7 +176,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
-    return out
+    return [piece for paragraph in out for piece in split_long(paragraph)]
 
 
 def parse(text: str, file: str, suffix: str = ".txt") -> Article:
@@ -183,6 +217,12 @@ def parse(text: str, file: str, suffix: str = ".txt") -> Article:
 
 def load(path: Path, name: str | None = None) -> Article:
     """Read and parse one article file; `name` (default: the file name) identifies it."""
+    size = path.stat().st_size
+    if size > MAX_ARTICLE_BYTES:
+        raise UnreadableArticle(
+            f"too large for an article ({size / 1e6:.1f} MB; the limit is "
+            f"{MAX_ARTICLE_BYTES / 1e6:.0f} MB)"
+        )
     raw = path.read_bytes()
     if not raw.strip():
         raise UnreadableArticle("empty file")
@@ -195,4 +235,9 @@ def load(path: Path, name: str | None = None) -> Article:
 
 def article_files(folder: Path) -> list[Path]:
     """Article files directly in `folder` or below it, sorted by name."""
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in SUFFIXES
+        and (p.is_file() or p.is_symlink())  # broken links: reported
+    )
