@@ -16,7 +16,6 @@ from pathlib import Path
 from assistant.text import split_sentences
 from assistant.types import Article, Passage
 
-
 LEAD_MAX = 300
 
 
