@@ -239,7 +239,15 @@ def build_index(
         new = Manifest(manifest.embed_model, manifest.embed_dim, manifest.chunking,
                        articles=dict(sorted(articles.items())), chroma_url=chroma_url)  # fmt: skip
         ids = sorted(new.live_ids())
-        new.bm25_dir = LexicalIndex.build(ids, store.texts_for_bm25(ids)).save(index_dir)
+        kept = {}
+        if manifest.bm25_dir and not reembed:
+            kept = LexicalIndex.saved_tokens(index_dir, manifest.bm25_dir)
+        missing = [pid for pid in ids if pid not in kept]
+        kept.update(
+            zip(missing, LexicalIndex.tokenize(store.texts_for_bm25(missing)), strict=True)
+        )
+        lexical = LexicalIndex.build(ids, [kept[pid] for pid in ids])
+        new.bm25_dir = lexical.save(index_dir)
 
         # 3. commit
         write_manifest(index_dir, new)

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 COLLECTION = "passages"
 MANIFEST = "manifest.json"
+TOKENS = "tokens.npz"
+TOKENS_VOCAB = "tokens-vocab.json"
 
 
 class IndexError_(RuntimeError):
@@ -217,23 +219,44 @@ def _bm25s():
 class LexicalIndex:
     """The bm25s side, over folded tokens so queries without diacritics match."""
 
-    def __init__(self, retriever, ids: list[str]) -> None:
+    def __init__(self, retriever, ids: list[str], corpus=None) -> None:
         self._retriever = retriever
         self.ids = ids
+        self._corpus = corpus  # (token ids per passage, vocabulary) when just built
+
+    @staticmethod
+    def tokenize(texts: list[str]) -> list[list[str]]:
+        return [tokens(t) for t in texts]
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:
+    def build(cls, ids: list[str], token_lists: list[list[str]]) -> LexicalIndex:
+        vocab: dict[str, int] = {}
+        doc_ids = [[vocab.setdefault(t, len(vocab)) for t in toks] for toks in token_lists]
         retriever = _bm25s().BM25()
         if ids:
-            retriever.index([tokens(t) for t in texts], show_progress=False)
-        return cls(retriever, ids)
+            retriever.index((doc_ids, dict(vocab)), show_progress=False)
+        return cls(retriever, ids, (doc_ids, vocab))
 
     def save(self, index_dir: Path) -> str:
         """Write into a new `bm25-<id>` folder (complete before the manifest names it);
-        return its name."""
+        return its name. The passages' tokens are kept beside the index, so the next
+        update tokenizes only new passages instead of reading every text back."""
+        import numpy as np
+
         tmp = Path(tempfile.mkdtemp(prefix=".bm25-tmp-", dir=index_dir))
         if self.ids:
             self._retriever.save(str(tmp), show_progress=False)
+        if self._corpus is not None:
+            doc_ids, vocab = self._corpus
+            lengths = np.fromiter((len(d) for d in doc_ids), dtype=np.int64, count=len(doc_ids))
+            np.savez(
+                tmp / TOKENS,
+                flat=np.fromiter((t for d in doc_ids for t in d), dtype=np.int32,
+                                 count=int(lengths.sum())),
+                offsets=np.concatenate([[0], np.cumsum(lengths)]),
+            )  # fmt: skip
+            (tmp / TOKENS_VOCAB).write_text(json.dumps(list(vocab), ensure_ascii=False),
+                                            encoding="utf-8")  # fmt: skip
         (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
         name = f"bm25-{uuid.uuid4().hex[:12]}"
         os.replace(tmp, index_dir / name)
@@ -252,6 +275,26 @@ class LexicalIndex:
                 "run `assistant index --rebuild`"
             ) from exc
         return cls(retriever, ids)
+
+    @staticmethod
+    def saved_tokens(index_dir: Path, name: str) -> dict[str, list[str]]:
+        """{passage id: tokens} kept by `save` in folder `name` ({} when absent or
+        unreadable: the caller then tokenizes from the texts)."""
+        import numpy as np
+
+        folder = index_dir / name
+        try:
+            ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+            vocab = json.loads((folder / TOKENS_VOCAB).read_text(encoding="utf-8"))
+            with np.load(folder / TOKENS) as data:
+                flat, offsets = data["flat"].tolist(), data["offsets"].tolist()
+        except (OSError, ValueError, KeyError):
+            return {}
+        if len(offsets) != len(ids) + 1:
+            return {}
+        return {
+            pid: [vocab[t] for t in flat[offsets[i] : offsets[i + 1]]] for i, pid in enumerate(ids)
+        }
 
     @property
     def vocabulary(self):

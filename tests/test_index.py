@@ -83,6 +83,26 @@ def test_unchanged_files_are_known_by_size_and_time_and_edits_still_seen(article
     assert (report.added, report.updated, report.unchanged, report.embedded) == (0, 0, 5, 0)
 
 
+def test_updates_reuse_kept_tokens_and_match_a_fresh_build(articles, tmp_path):
+    from index.store import LexicalIndex
+
+    index_dir = tmp_path / "idx"
+    _build(articles, index_dir)
+    path = articles / "001_221d6abb8b15921d.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("gần 300", "gần 350"), "utf-8")
+    (articles / "new.txt").write_text("Tin Đà Nẵng\nĐà Nẵng lắp 120 mắt camera.", "utf-8")
+    _build(articles, index_dir)
+    fresh_dir = tmp_path / "fresh"
+    _build(articles, fresh_dir)
+    updated, fresh = read_manifest(index_dir), read_manifest(fresh_dir)
+    kept = LexicalIndex.saved_tokens(index_dir, updated.bm25_dir)
+    assert set(kept) == updated.live_ids()
+    a = LexicalIndex.load(index_dir, updated.bm25_dir)
+    b = LexicalIndex.load(fresh_dir, fresh.bm25_dir)
+    for query in ("bao loc co bao nhieu mat camera", "Đà Nẵng camera", "gần 350"):
+        assert a.query(query, 10) == b.query(query, 10)
+
+
 def test_duplicate_content_is_indexed_once(articles, tmp_path):
     shutil.copy(articles / "001_221d6abb8b15921d.txt", articles / "copy.txt")
     report = _build(articles, tmp_path / "idx")

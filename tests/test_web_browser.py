@@ -204,6 +204,44 @@ def test_upload_of_a_wrong_type_is_refused(page, site):
     assert not any(p.suffix == ".pdf" for p in site["articles"].iterdir())
 
 
+LOAD_QUESTIONS = {
+    "Bảo Lộc có bao nhiêu mắt camera an ninh?": "300",
+    "Tỉnh Gia Lai có bao nhiêu mắt camera an ninh?": "551",
+    "Năm 2021 các cơ quan, đoàn thể ở Pleiku đã tổ chức bao nhiêu lượt phát động phong trào?": (
+        "105"
+    ),
+    "Có bao nhiêu lượt người tham dự các đợt phát động phong trào ở Pleiku năm 2021?": "9.890",
+}
+
+
+def test_sixteen_users_at_once_each_get_their_own_answer(site):
+    """Requests queue (one answer generated at a time, first come first served); every
+    user gets the answer to their own question, none mixed up with another's."""
+    import statistics
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    questions = [q for q in LOAD_QUESTIONS for _ in range(4)]
+
+    def one(question: str):
+        started = time.perf_counter()
+        reply = Client(site["url"], verbose=False).predict(question, api_name="/chat")
+        return question, reply, time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(one, questions))
+    for question, reply, _ in results:
+        expected = LOAD_QUESTIONS[question]
+        others = [v for q, v in LOAD_QUESTIONS.items() if q != question]
+        assert expected in reply, (question, reply)
+        assert not any(v in reply.split("Nguồn")[0] for v in others), (question, reply)
+    seconds = sorted(s for _, _, s in results)
+    print(f"16 users: p50 {statistics.median(seconds):.1f} s, p95 {seconds[14]:.1f} s, "
+          f"max {seconds[-1]:.1f} s")  # fmt: skip
+
+
 def test_login_is_required_for_the_page_and_the_api(site, browser):
     from gradio_client import Client
 
@@ -217,6 +255,10 @@ def test_login_is_required_for_the_page_and_the_api(site, browser):
             "Bảo Lộc có bao nhiêu mắt camera an ninh?", api_name="/chat"
         )
         assert "300" in reply
+        import httpx
+
+        upload = httpx.post(f"{url}gradio_api/upload", files={"files": ("a.txt", b"x")})
+        assert upload.status_code in (401, 403)
         page = browser.new_page()
         page.goto(url, wait_until="load")
         page.wait_for_selector("input[type=password]", timeout=60_000)
