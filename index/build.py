@@ -15,11 +15,14 @@ Reading and chunking are in `index.loader` / `index.chunker`; storage in `index.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import logging
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +41,7 @@ from index.store import (
 
 log = logging.getLogger(__name__)
 DIRTY = ".dirty"
+LOCK = ".lock"
 
 
 @dataclass
@@ -133,6 +137,45 @@ def _sweep(index_dir: Path, store: VectorStore, manifest: Manifest) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def exclusive(index_dir: Path):
+    """One indexing run per index dir at a time, across processes (`index`, `watch`, the
+    web page): a second run fails at once with a message instead of interleaving writes."""
+    import fcntl
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexError_(
+                f"another indexing run is updating {index_dir}: wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _locked(func):
+    """Run `func(articles_dir, index_dir, …)` under the index dir's lock."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        articles_dir = Path(bound.arguments["articles_dir"])
+        if not articles_dir.is_dir():
+            raise IndexError_(
+                f"the articles folder {articles_dir} does not exist or is not a folder"
+            )
+        with exclusive(Path(bound.arguments["index_dir"])):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@_locked
 def build_index(
     articles_dir: Path,
     index_dir: Path,
@@ -243,9 +286,7 @@ def build_index(
         if manifest.bm25_dir and not reembed:
             kept = LexicalIndex.saved_tokens(index_dir, manifest.bm25_dir)
         missing = [pid for pid in ids if pid not in kept]
-        kept.update(
-            zip(missing, LexicalIndex.tokenize(store.texts_for_bm25(missing)), strict=True)
-        )
+        kept.update(zip(missing, LexicalIndex.tokenize(store.texts_for_bm25(missing)), strict=True))
         lexical = LexicalIndex.build(ids, [kept[pid] for pid in ids])
         new.bm25_dir = lexical.save(index_dir)
 

@@ -251,3 +251,12 @@ def test_full_disk_while_indexing_keeps_the_last_state(articles, tmp_path):
     assert json.dumps(sorted(read_manifest(index_dir).live_ids())) == json.dumps(
         sorted(read_manifest(tmp_path / "fresh").live_ids())
     )
+
+
+def test_two_indexing_runs_on_one_index_do_not_interleave(articles, tmp_path):
+    from index.build import exclusive
+
+    index_dir = tmp_path / "idx"
+    with exclusive(index_dir), pytest.raises(IndexError_, match="another indexing run"):
+        _build(articles, index_dir)
+    assert _build(articles, index_dir).added == 5  # free again afterwards
