@@ -271,6 +271,9 @@ def launch(assistant: Assistant, config) -> None:
     demo = build(assistant, library, FeedbackLog(config.index_dir))
     demo.queue(default_concurrency_limit=1)
     print(f"Web chat on http://{config.host}:{config.port}", flush=True)
+    if config.host not in ("127.0.0.1", "localhost", "::1") and not auth:
+        print("Warning: listening beyond this machine without a login; add --auth user:password",
+              flush=True)  # fmt: skip
     demo.launch(server_name=config.host, server_port=config.port, share=False, auth=auth,
                 show_error=False, quiet=True, css=CSS, max_file_size=library.max_upload_bytes,
                 footer_links=["api"])  # fmt: skip
