@@ -226,6 +226,7 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
             respond, [box, chatbot, state], [box, chatbot, state], api_visibility="private"
         )
         chatbot.like(on_like, [state], None, api_visibility="private")
+        chatbot.clear(new_state, None, state, api_visibility="private")  # the bin icon
         new.click(lambda: ([], new_state(), ""), None, [chatbot, state, box],
                   api_visibility="private")  # fmt: skip
         panel = [table, pick, note]
