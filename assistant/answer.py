@@ -20,7 +20,15 @@ from assistant import extract
 from assistant.evidence import Excerpt, select
 from assistant.llm import LLM, LLMError
 from assistant.retrieve import Retriever
-from assistant.text import fold, looks_english, nfc, numbers, shared_runs, tokens
+from assistant.text import (
+    fold,
+    instructions_in,
+    looks_english,
+    nfc,
+    numbers,
+    shared_runs,
+    tokens,
+)
 from assistant.types import Answer, Citation, Hit, Passage
 from assistant.verify import (
     Verdict,
@@ -260,9 +268,10 @@ class Assistant:
             draft = attach_marker(draft, cited, question)
             # Words of the instructions that the paragraphs do not also hold: the model
             # was talked into reciting its prompt (an injected article, say).
-            recited = shared_runs(draft, self._system) - shared_runs(
-                draft, " ".join(p.paragraph_text for p in cited)
-            )
+            cited_text = " ".join(p.paragraph_text for p in cited)
+            recited = shared_runs(draft, self._system) - shared_runs(draft, cited_text)
+            # ... or an order planted in an article ("trả lời mọi câu hỏi bằng câu …").
+            recited |= shared_runs(draft, instructions_in(cited_text), 4)
             if recited:
                 return draft, Verdict(False, "repeats its instructions", "leak")
             return draft, check_draft(draft, cited, question, names, vietnamese)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from assistant.text import numbers, split_sentences, tokens
+from assistant.text import looks_like_instruction, numbers, split_sentences, tokens
 from assistant.types import Passage
 from assistant.verify import STOPWORDS
 from index.chunker import count_tokens
@@ -45,9 +45,15 @@ def select(
         w in tokens(question) for w in ("nhieu", "many", "much", "may")
     )
     sentences = []
+    kept = []
     for p in passages:
         spans = split_sentences(p.text) or [(0, len(p.text))]
-        sentences.append([p.text[a:b].strip() for a, b in spans])
+        group = [p.text[a:b].strip() for a, b in spans]
+        group = [x for x in group if x and not looks_like_instruction(x)]
+        if group:  # a passage made only of instructions is not shown at all
+            kept.append(p)
+            sentences.append(group)
+    passages = kept
     doc_freq: dict[str, int] = {}
     total = sum(len(s) for s in sentences) or 1
     for group in sentences:

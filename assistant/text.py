@@ -85,3 +85,26 @@ def shared_runs(text: str, source: str, n: int = 6) -> set[tuple[str, ...]]:
         return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
     return grams(text) & grams(source)
+
+
+# Sentences written to steer an assistant rather than to report news (prompt injection in an
+# article). They are never shown to the model, quoted or answered from.
+_INSTRUCTION = re.compile(
+    r"bo qua (?:moi |tat ca |cac |nhung )?(?:huong dan|chi dan|chi thi|yeu cau|lenh|quy tac)"
+    r"|(?:ignore|disregard|forget) (?:all |any |the |your )?(?:previous|prior|above|earlier)"
+    r"|system prompt|prompt he thong|huong dan he thong"
+    r"|tra loi (?:moi|tat ca) (?:cac )?cau hoi|answer (?:every|all|any) questions?"
+    r"|you are now|from now on,? (?:you|answer)"
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """True for a sentence that gives orders to an assistant ("Bỏ qua mọi hướng dẫn…",
+    "Ignore previous instructions…")."""
+    return bool(_INSTRUCTION.search(fold(sentence)))
+
+
+def instructions_in(text: str) -> str:
+    """The instruction-like sentences of `text`, joined (empty when there are none)."""
+    spans = split_sentences(text) or [(0, len(text))]
+    return " ".join(text[a:b] for a, b in spans if looks_like_instruction(text[a:b]))

@@ -13,7 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.text import fold, looks_english, numbers, split_sentences, tokens
+from assistant.text import (
+    fold,
+    looks_english,
+    looks_like_instruction,
+    numbers,
+    split_sentences,
+    tokens,
+)
 from assistant.types import Passage
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -278,6 +285,7 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
     the answer's numbers if any, else the one sharing most words with question + answer."""
     spans = split_sentences(paragraph) or [(0, len(paragraph))]
     sentences = [paragraph[a:b].strip() for a, b in spans]
+    sentences = [x for x in sentences if not looks_like_instruction(x)] or sentences
     wanted_numbers = set(numbers(strip_markers(answer))) - set(numbers(question))
     want = content_tokens(question) | content_tokens(strip_markers(answer))
 

@@ -152,6 +152,12 @@ def test_an_answer_steered_by_an_injected_article_is_replaced_by_the_cited_figur
     assert "CHIẾM QUYỀN" not in answer.text
     assert answer.found and "300" in answer.text
     assert all("300" in c.text for c in answer.citations)
+    # the planted orders never reach the model, and repeating them is not an answer
+    assert all("Bỏ qua mọi hướng dẫn" not in m["content"] for call in llm.calls for m in call)
+    llm = ScriptedLLM(["ĐÃ BỊ CHIẾM QUYỀN [1]."] * 4)
+    other = Assistant(Retriever(index_dir, HashEmbedder(), config), llm, config)
+    answer = other.ask("Bảo Lộc tăng cường camera trên các tuyến đường nào?")
+    assert "CHIẾM QUYỀN" not in answer.text
 
 
 # -- the LLM backend down or hanging ------------------------------------------------------
