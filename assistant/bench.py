@@ -6,7 +6,6 @@ temporary index against the embedding model alone on the same passages, and the 
 peak memory. Speed targets live here, never in timed unit tests.
 """
 
-import json
 import logging
 import os
 import platform
@@ -17,6 +16,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from assistant import evaluate
 from assistant.evaluate import percentile
 
 log = logging.getLogger(__name__)
@@ -35,21 +35,15 @@ DEFAULT_QUESTIONS = (
 
 
 def read_questions(path: Path | None) -> list[str]:
-    """First turns of an eval file (JSONL with "turns" or "question"), or a text file with
-    one question per line; the defaults when `path` is None."""
+    """First turns of an eval file (JSONL, read and checked by `assistant.evaluate`), or a
+    text file with one question per line; the defaults when `path` is None."""
     if path is None:
         return list(DEFAULT_QUESTIONS)
-    questions = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("{"):
-            record = json.loads(line)
-            questions.append(record.get("question") or record["turns"][0])
-        else:
-            questions.append(line)
-    return questions
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line for line in lines if line]
+    if lines and lines[0].startswith("{"):
+        return [item["turns"][0] for item in evaluate.read_questions(path)]
+    return lines
 
 
 def _rss_mb() -> float:

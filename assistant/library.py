@@ -104,9 +104,13 @@ class Library:
         for name, path in checked:
             target = self.articles_dir / name
             # Copy beside the target, then rename: the indexer never sees half a file.
-            with tempfile.NamedTemporaryFile(dir=self.articles_dir, prefix=".upload-",
-                                             delete=False) as tmp:  # fmt: skip
-                shutil.copyfileobj(path.open("rb"), tmp)
+            with (
+                path.open("rb") as src,
+                tempfile.NamedTemporaryFile(
+                    dir=self.articles_dir, prefix=".upload-", delete=False
+                ) as tmp,
+            ):
+                shutil.copyfileobj(src, tmp)
             Path(tmp.name).replace(target)
         return [name for name, _ in checked]
 

@@ -24,7 +24,7 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    for name in ("sentence_transformers", "chromadb", "httpx", "transformers", "bm25s"):
+    for name in ("sentence_transformers", "chromadb", "httpx", "transformers"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -35,6 +35,7 @@ EXAMPLES = [
     "Ai là Giám đốc Công an tỉnh được nhắc đến trong hội nghị tổng kết năm 2021?",
 ]
 HEADERS = ["Tệp", "Tiêu đề", "Ngày", "Số đoạn"]
+FAILED = "not answered"  # note on an Answer that only carries an error message
 STREAM_EVERY_S = 0.1  # at most this often a streamed draft is pushed to the page
 
 CSS = """
@@ -59,10 +60,11 @@ def _reply(assistant: Assistant, message: str, turns: list[Turn], on_token=None)
     try:
         return assistant.ask(message, turns, on_token=on_token)
     except QuestionError as exc:
-        return Answer(f"⚠️ {exc}", False)
+        return Answer(f"⚠️ {exc}", False, notes=(FAILED,))
     except Exception as exc:  # the page says what happened, never a traceback
         log.exception("answering failed")
-        return Answer(f"⚠️ Không trả lời được câu hỏi này ({exc.__class__.__name__}: {exc}).", False)
+        text = f"⚠️ Không trả lời được câu hỏi này ({exc.__class__.__name__}: {exc})."
+        return Answer(text, False, notes=(FAILED,))
 
 
 def _exchange(message: str, answer: Answer) -> dict:
@@ -121,7 +123,7 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
                 chat[-1] = {"role": "assistant", "content": draft_html(value)}
             else:
                 chat[-1] = {"role": "assistant", "content": answer_html(value)}
-                if not value.text.startswith("⚠️"):
+                if FAILED not in value.notes:  # a failed turn is no context for follow-ups
                     turn = Turn(message, value.text, value.standalone_question)
                     state["turns"] = [*state["turns"], turn]
                 state["exchanges"] = {

@@ -202,10 +202,7 @@ def build_index(
     4.5 passages/s against 2.2-3.7 with 32 per call)."""
     from tqdm import tqdm
 
-    started = time.perf_counter()
-    if not articles_dir.is_dir():
-        raise IndexError_(f"the articles folder {articles_dir} does not exist or is not a folder")
-    index_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()  # the articles folder was checked by `_locked`
     if rebuild:
         # Manifest first: an interrupted rebuild must not look like a finished index.
         (index_dir / "manifest.json").unlink(missing_ok=True)

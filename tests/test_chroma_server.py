@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from serving import free_port
 
 from assistant.config import Config
 from assistant.retrieve import Retriever
@@ -18,17 +19,11 @@ from index.store import IndexError_, read_manifest
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory):
     if not CHROMA.exists():
         pytest.fail(f"{CHROMA} is missing: chromadb's server CLI comes with the chromadb package")
-    port = _port()
+    port = free_port()
     proc = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
          "--host", "127.0.0.1", "--port", str(port)],
@@ -73,7 +68,7 @@ def test_index_and_search_through_a_chroma_server(chroma_url, articles, tmp_path
 
 
 def test_a_server_that_is_down_reads_as_a_clear_message(articles, tmp_path, hash_embedder):
-    url = f"http://127.0.0.1:{_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(IndexError_, match="chroma run"):
         build_index(articles, tmp_path / "idx", hash_embedder, Config().chunk_settings(),
                     chroma_url=url)  # fmt: skip

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ScriptedLLM
+from serving import free_port
 
 from assistant.answer import NOT_FOUND_VI, Assistant, QuestionError
 from assistant.config import Config
@@ -168,14 +169,9 @@ def _assistant_with(llm, seed_index):
     return Assistant(Retriever(seed_index, HashEmbedder(), config), llm, config)
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_llm_down_gives_the_retrieved_paragraphs_and_says_so(seed_index):
-    llm = OpenAICompatibleLLM(f"http://127.0.0.1:{_closed_port()}/v1", "any", timeout=2)
+    closed = free_port()  # nothing listens there
+    llm = OpenAICompatibleLLM(f"http://127.0.0.1:{closed}/v1", "any", timeout=2)
     answer = _assistant_with(llm, seed_index).ask(CAMERA_Q)
     assert not answer.found and "Không gọi được mô hình" in answer.text
     assert any("gần 300 mắt camera" in c.text for c in answer.citations)
