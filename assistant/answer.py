@@ -257,7 +257,8 @@ class Assistant:
         compared = extract.comparison(vietnamese or question, names, [h.passage for h in hits])
         if compared is not None:
             return self._extracted(compared, question, ("compared figures",))
-        shown = self._select(vietnamese or question, hits, names)
+        # A machine translation is too loose to cut sentences by: English keeps them all.
+        shown = self._select(vietnamese or question, hits, names, cut=not english)
         if not shown:
             return self._refuse(english, f"no paragraph mentions {names}")
         passages = [e.passage for e in shown]
@@ -278,7 +279,7 @@ class Assistant:
 
         draft = self._generate(question, shown, names, on_token)
         if is_refusal(draft):
-            read = self._read(checked, passages, ("model found no answer; quoted source",))
+            read = self._read(checked, passages, ("model found no answer; quoted source",), names)
             return read or self._refuse(english, "model found no answer")
         draft, verdict = check(draft, passages)
         if verdict.ok and english and asks_for_number(question):
@@ -288,7 +289,7 @@ class Assistant:
         log.info("draft rejected (%s): %r", verdict.reason, draft)
         notes = [f"rejected: {verdict.reason}"]
         if verdict.kind == "figure":
-            read = self._read(checked, passages, (*notes, "repaired: quoted source"))
+            read = self._read(checked, passages, (*notes, "repaired: quoted source"), names)
             if read is None and english:
                 found = extract.figure_by_meaning(question, passages, self.retriever.embedder)
                 if found is not None:
@@ -306,10 +307,12 @@ class Assistant:
                 )
             notes.append(f"rejected again: {verdict.reason}")
         # Repair 2: quote the figure or person the paragraphs give for what was asked.
-        read = self._read(checked, passages, (*notes, "repaired: quoted source"))
+        read = self._read(checked, passages, (*notes, "repaired: quoted source"), names)
         return read or self._refuse(english, "; ".join(notes))
 
-    def _select(self, question: str, hits: list[Hit], names: list[str]) -> list[Excerpt]:
+    def _select(
+        self, question: str, hits: list[Hit], names: list[str], cut: bool = True
+    ) -> list[Excerpt]:
         """Best passages for the prompt, one per paragraph, cut to their best sentences
         within the token budget. When the question names places or people, every passage
         must name one of them, and each name gets its best passage first (comparisons)."""
@@ -340,6 +343,9 @@ class Assistant:
             self.config.context_tokens,
             self.config.context_sentences,
             self.config.chunk_encoding,
+            # Comparisons need each subject's passage, however weak its wording.
+            self.config.context_min_share if cut and len(names) < 2 else 0.0,
+            names,
         )
 
     def _generate(self, question: str, shown: list[Excerpt], names: list[str], on_token) -> str:
@@ -347,7 +353,10 @@ class Assistant:
         for i, e in enumerate(shown, start=1):
             # The label tells the model which place/person an excerpt is about, since a
             # paragraph often does not repeat it (the passage or its lead names it).
-            named = [surface(question, n) for n in names if mentions(e.passage, n)]
+            # Only what the reader can see counts: the headline/lead or the shown sentences
+            # (a name elsewhere in the paragraph would pin its figures on the wrong place).
+            seen = f" {' '.join(tokens(f'{e.passage.context} {e.text}'))} "
+            named = [surface(question, n) for n in names if f" {n} " in seen]
             label = ", ".join([*named, e.passage.date or ""]).strip(", ")
             lines.append(f"[{i}] ({label}) {e.text}" if label else f"[{i}] {e.text}")
         excerpts = "\n".join(lines)
@@ -395,7 +404,11 @@ class Assistant:
         )
         return Answer(found.text, True, citations, notes=notes)
 
-    def _read(self, question: str, passages: list[Passage], notes: tuple[str, ...]):
-        """The deterministic readers (a figure, a person), or None."""
-        found = extract.figure(question, passages) or extract.person(question, passages)
+    def _read(self, question: str, passages: list[Passage], notes: tuple[str, ...], names=()):
+        """The deterministic readers (a figure given for `names`, a person, a rank), or None."""
+        found = (
+            extract.figure(question, passages, names)
+            or extract.person(question, passages)
+            or extract.rank(question, passages)
+        )
         return None if found is None else self._extracted(found, question, notes)

@@ -132,6 +132,8 @@ def run(config, questions: list[str], index_sample: int = 5, answers: bool = Tru
         "index_dir": str(config.index_dir),
         "index_paragraphs": retriever.manifest.passage_count,
         "questions": len(questions),
+        "llm": assistant.llm.name,
+        "llm_build": getattr(assistant.llm, "build", ""),
         "models_load_s": round(load_s, 2),
         "retrieval_ms_p50": round(statistics.median(retrieval), 1),
         "retrieval_ms_p95": round(percentile(retrieval, 0.95), 1),

@@ -37,10 +37,20 @@ def select(
     token_budget: int,
     max_sentences: int = 2,
     encoding: str = "o200k_base",
+    min_share: float = 0.0,
+    names: list[str] | tuple = (),
 ) -> list[Excerpt]:
     """Per passage (in rank order), its best `max_sentences` sentences in reading order,
-    stopping when `token_budget` would be exceeded (the first passage always fits)."""
+    stopping when `token_budget` would be exceeded (the first passage always fits).
+
+    `min_share` drops what the question hardly touches: a sentence scoring below that
+    share of the best sentence's score, and a passage after the first whose best sentence
+    does (every token read costs prompt time). The question's `names` (folded places,
+    people) do not count: every passage shown already names them."""
     q_terms = set(_terms(question))
+    if min_share > 0:
+        for name in names:
+            q_terms -= set(_terms(name))
     wants_number = bool(numbers(question)) or any(
         w in tokens(question) for w in ("nhieu", "many", "much", "may")
     )
@@ -68,10 +78,15 @@ def select(
             value += 0.5
         return value
 
+    scores = [[score(x) for x in group] for group in sentences]
+    floor = min_share * max((max(g) for g in scores), default=0.0)
     out: list[Excerpt] = []
     used = 0
-    for p, group in zip(passages, sentences, strict=True):
-        best = sorted(range(len(group)), key=lambda i: -score(group[i]))[:max_sentences]
+    for p, group, marks in zip(passages, sentences, scores, strict=True):
+        best = sorted(range(len(group)), key=lambda i: -marks[i])[:max_sentences]
+        if out and marks[best[0]] < floor:
+            continue
+        best = [i for i in best if i == best[0] or marks[i] >= floor]
         text = " … ".join(group[i] for i in sorted(best))
         cost = count_tokens(text, encoding)
         if out and used + cost > token_budget:

@@ -16,11 +16,14 @@ from assistant.types import Passage
 from assistant.verify import (
     ADMIN_WORDS,
     FIGURE,
+    MILITARY_RANKS,
     asks_for_number,
+    asks_for_rank,
     content_tokens,
     counted_phrase,
     figure_score,
     holds_roles,
+    introduces,
     is_who_question,
     mentions,
     role_words,
@@ -47,8 +50,11 @@ def _sentences(p: Passage) -> list[str]:
     return [p.paragraph_text[a:b].strip() for a, b in spans]
 
 
-def best_figure(question: str, passages: list[Passage]) -> tuple[Passage, str, str] | None:
-    """(paragraph, sentence, number) of the figure that counts what "bao nhiêu X" asks."""
+def best_figure(
+    question: str, passages: list[Passage], subjects: list[str] | tuple = ()
+) -> tuple[Passage, str, str] | None:
+    """(paragraph, sentence, number) of the figure that counts what "bao nhiêu X" asks,
+    given for one of `subjects` (folded names) when there are any."""
     if not asks_for_number(question) or not unit_words(question):
         return None
     want = content_tokens(question)
@@ -58,6 +64,8 @@ def best_figure(question: str, passages: list[Passage]) -> tuple[Passage, str, s
         for sentence in _sentences(p):
             overlap = len(want & content_tokens(sentence)) / max(1, len(want))
             for n in set(numbers(sentence)) - asked:
+                if subjects and not any(introduces(p, e, n) for e in subjects):
+                    continue
                 score = figure_score(question, sentence, n)
                 if score and overlap >= 0.3:
                     key = (score, overlap, -rank)
@@ -74,8 +82,10 @@ def _quoted_figure(found: tuple[Passage, str, str] | None) -> Extracted | None:
     return Extracted((p,), (sentence,), f"{counted_phrase(sentence, n)} [1].")
 
 
-def figure(question: str, passages: list[Passage]) -> Extracted | None:
-    return _quoted_figure(best_figure(question, passages))
+def figure(
+    question: str, passages: list[Passage], subjects: list[str] | tuple = ()
+) -> Extracted | None:
+    return _quoted_figure(best_figure(question, passages, subjects))
 
 
 def person(question: str, passages: list[Passage]) -> Extracted | None:
@@ -115,6 +125,23 @@ def person(question: str, passages: list[Passage]) -> Extracted | None:
         return None
     _, p, sentence, name = best
     return Extracted((p,), (sentence,), f"{name} [1].")
+
+
+def rank(question: str, passages: list[Passage]) -> Extracted | None:
+    """For "… cấp bậc / quân hàm gì?" about a person the question names: the rank the
+    paragraphs write right before that name ("Thượng tá Phan Nhật Toàn")."""
+    if not asks_for_rank(question):
+        return None
+    asked = f" {' '.join(tokens(question))} "
+    for p in passages:
+        for sentence in _sentences(p):
+            for start, run in _capital_runs(sentence):
+                name = " ".join(run)
+                before = sentence[:start].rstrip()
+                title = next((r for r in MILITARY_RANKS if before.endswith(r)), "")
+                if title and len(run) >= 2 and f" {' '.join(tokens(name))} " in asked:
+                    return Extracted((p,), (sentence,), f"{name} mang cấp bậc {title} [1].")
+    return None
 
 
 def _clause_around(sentence: str, start: int) -> str:

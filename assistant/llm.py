@@ -56,6 +56,8 @@ class LocalLLM:
         self._server = xlc.Server(params)
         self._lock = threading.Lock()
         self.name = os.path.basename(gguf_path)
+        # What llama.cpp was compiled for ("AVX2 = 1 | AVX512 = 1 …"): see `make native-llm`.
+        self.build = xlc.get_system_info().strip()
         self.last_timings: dict = {}
 
     def chat(

@@ -134,6 +134,18 @@ def mentions(passage: Passage, entity: str) -> bool:
     return f" {entity} " in f" {haystack} "
 
 
+def introduces(passage: Passage, entity: str, number: str) -> bool:
+    """The article's headline/lead names `entity`, or the paragraph names it before or in
+    a sentence giving `number`: a figure that follows only another place's name (or that
+    precedes the name) is not that entity's. True when the paragraph lacks the number."""
+    if f" {entity} " in f" {' '.join(tokens(passage.context))} ":
+        return True
+    text = passage.paragraph_text
+    holding = [b for a, b in split_sentences(text) or [(0, len(text))]
+               if number in numbers(text[a:b])]  # fmt: skip
+    return not holding or any(f" {entity} " in f" {' '.join(tokens(text[:b]))} " for b in holding)
+
+
 def content_tokens(text: str) -> set[str]:
     return {t for t in tokens(text) if t not in STOPWORDS}
 
@@ -209,6 +221,10 @@ def check_draft(
         named = set(capitalised(strip_markers(answer))) - set(tokens(question)) - ADMIN_WORDS
         if named and not any(named <= set(tokens(c)) for c in supported):
             return Verdict(False, "no cited clause says that of the person named")
+    if asks_for_rank(asked):
+        given = [r for r in MILITARY_RANKS if r.lower() in answer.lower()]
+        if not any(r.lower() in p.paragraph_text.lower() for r in given for p in cited):
+            return Verdict(False, "no rank that the cited paragraphs give", "figure")
     new_words = content_tokens(strip_markers(answer)) - content_tokens(question)
     new_numbers = set(numbers(strip_markers(answer))) - question_numbers
     if not new_words and not new_numbers:
@@ -216,6 +232,10 @@ def check_draft(
     if asks_for_number(question):
         if not new_numbers:
             return Verdict(False, "a figure was asked for and the answer gives none")
+        subjects = entities(question) if names is None else names
+        for num in new_numbers:
+            if subjects and not any(introduces(p, e, num) for p in cited for e in subjects):
+                return Verdict(False, f"{num} is not given for {subjects}", "figure")
         # `vietnamese`: the question translated, when it was asked in English.
         unit_q = vietnamese or question
         if unit_words(unit_q) and not looks_english(unit_q):
@@ -257,6 +277,15 @@ def holds_roles(text: str, roles: set[str]) -> bool:
         ):
             return False
     return True
+
+
+MILITARY_RANKS = ("Đại tá", "Thượng tá", "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy",
+                  "Trung úy", "Thiếu tướng", "Trung tướng")  # fmt: skip
+_RANK_ASKED = re.compile(r"\b(cap bac|quan ham|cap ham|ham gi)\b")
+
+
+def asks_for_rank(question: str) -> bool:
+    return bool(_RANK_ASKED.search(" ".join(tokens(question))))
 
 
 def is_who_question(question: str) -> bool:

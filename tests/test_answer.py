@@ -173,3 +173,46 @@ def test_english_answer_keeps_the_approximation_in_english():
     assert text == "Bao Loc has nearly 300 security cameras [1]."
     already = "Bao Loc has nearly 300 cameras [1]."
     assert restore_qualifiers(already, ["gần 300 mắt"], True) == already
+
+
+def test_a_figure_that_follows_another_places_name_is_not_given_for_it(make_assistant):
+    # Gia Lai's paragraph gives "551 mắt camera" for the province and names TP. Pleiku only
+    # after it, as an example: the model's "Pleiku có 551" must never be shown.
+    def reply(messages):
+        shown = "551 mắt camera" in _excerpts(messages)
+        return (
+            f"Pleiku có 551 mắt camera [{_marker_of(messages, '551')}]." if shown else "NOT_FOUND"
+        )
+
+    assistant = make_assistant(reply)
+    answer = assistant.ask("Pleiku có bao nhiêu mắt camera an ninh?")
+    assert "551" not in answer.text
+    assert not answer.found
+
+
+def test_a_rank_is_read_next_to_the_name_when_the_model_fumbles(make_assistant):
+    def reply(messages):
+        if "Standalone question" in _excerpts(messages):
+            return "Thượng tá Phan Nhật Toàn, Trưởng Công an TP. Pleiku, mang cấp bậc gì?"
+        return "Trưởng Công an thành phố, cấp bậc Trưởng tá"  # no marker: rejected
+
+    assistant = make_assistant(reply)
+    history = [Turn("Ai là Trưởng Công an TP. Pleiku?", "Thượng tá Phan Nhật Toàn [1].")]
+    answer = assistant.ask("Ông ấy mang cấp bậc gì?", history)
+    assert answer.found
+    assert answer.text == "Phan Nhật Toàn mang cấp bậc Thượng tá [1]."
+    assert answer.citations[0].article == "000_2246f83234220e73.txt"
+    assert "Thượng tá Phan Nhật Toàn" in answer.citations[0].quote
+
+
+def test_sentences_the_question_hardly_touches_are_not_read(make_assistant, config):
+    from index.chunker import count_tokens
+
+    wide = make_assistant(["NOT_FOUND"], context_min_share=0.0)
+    narrow = make_assistant(["NOT_FOUND"])  # the default share
+    question = "Gia Lai có bao nhiêu tổ chức quần chúng tham gia công tác bảo đảm an ninh?"
+    wide.ask(question)
+    narrow.ask(question)
+    wide_prompt, narrow_prompt = (_excerpts(a.llm.calls[0]) for a in (wide, narrow))
+    assert "2.341 tổ chức quần chúng" in narrow_prompt
+    assert count_tokens(narrow_prompt) < 0.75 * count_tokens(wide_prompt)
