@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import prompts
 from assistant import extract
 from assistant.evidence import Excerpt, select
+from assistant.figures import restore_qualifiers
 from assistant.llm import LLM, LLMError
 from assistant.retrieve import Retriever
 from assistant.text import (
@@ -42,7 +43,6 @@ from assistant.verify import (
     names_in,
     parse_markers,
     question_names,
-    restore_qualifiers,
     strip_markers,
     surface,
     vietnamese_name,

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from assistant.text import looks_like_instruction, numbers, split_sentences, tokens
+from assistant.text import STOPWORDS, looks_like_instruction, numbers, split_sentences, tokens
 from assistant.types import Passage
-from assistant.verify import STOPWORDS
 from index.chunker import count_tokens
 
 

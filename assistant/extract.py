@@ -11,24 +11,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.figures import FIGURE, counted_phrase, figure_score, unit_words
 from assistant.text import fold, numbers, split_sentences, tokens
 from assistant.types import Passage
 from assistant.verify import (
     ADMIN_WORDS,
-    FIGURE,
     MILITARY_RANKS,
     asks_for_number,
     asks_for_rank,
     content_tokens,
-    counted_phrase,
-    figure_score,
     holds_roles,
     introduces,
     is_who_question,
     mentions,
     role_words,
     surface,
-    unit_words,
 )
 
 _RANKS = ("Đại tá", "Thượng tá", "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy",

@@ -108,3 +108,16 @@ def instructions_in(text: str) -> str:
     """The instruction-like sentences of `text`, joined (empty when there are none)."""
     spans = split_sentences(text) or [(0, len(text))]
     return " ".join(text[a:b] for a, b in spans if looks_like_instruction(text[a:b]))
+
+
+# Question and function words: not evidence that two texts are about the same thing.
+STOPWORDS = set(
+    "bao nhieu la gi ai nao co duoc da cua va cac nhung trong tai voi cho den mot nam the thi "
+    "sao con o ve nay do khi nhu la bi boi tu ra vao len hay hoac ma de "
+    "how many much what who which when where did does do is are was were the a an of in on at "
+    "to for by with and or".split()
+)
+
+
+def content_tokens(text: str) -> set[str]:
+    return {t for t in tokens(text) if t not in STOPWORDS}

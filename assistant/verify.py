@@ -4,8 +4,11 @@
   articles, and the passages an answer cites, are about what was asked.
 - `parse_markers` / `check_draft`: every `[n]` must point at an excerpt shown to the model
   and every number in the answer must occur in a paragraph it cites.
+- `introduces`: a figure belongs to a place only if the article's lead or the text before
+  (or in) the figure's sentence names it.
 - `best_sentence`: the sentence of a paragraph that supports an answer (the "quote").
-Wording of prompts and the pipeline that calls these are in `assistant.answer`.
+Reading figures (units, qualifiers) is in `assistant.figures`; prompts and the pipeline
+that calls these are in `assistant.answer`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.figures import best_figure_score, figure_score, unit_words
 from assistant.text import (
+    content_tokens,
     fold,
     looks_english,
     looks_like_instruction,
@@ -37,12 +42,6 @@ ADMIN_WORDS = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "qu
 _QUESTION_START = set(
     "ai bao co cac nhung mot hay liet ke neu cho xin vi tai sao khi luc o dau gi nao so "
     "trong nam theo tu den sau truoc ngay thang hoi luc luong nguoi ong ba".split()
-)
-STOPWORDS = set(
-    "bao nhieu la gi ai nao co duoc da cua va cac nhung trong tai voi cho den mot nam the thi "
-    "sao con o ve nay do khi nhu la bi boi tu ra vao len hay hoac ma de "
-    "how many much what who which when where did does do is are was were the a an of in on at "
-    "to for by with and or".split()
 )
 
 
@@ -144,10 +143,6 @@ def introduces(passage: Passage, entity: str, number: str) -> bool:
     holding = [b for a, b in split_sentences(text) or [(0, len(text))]
                if number in numbers(text[a:b])]  # fmt: skip
     return not holding or any(f" {entity} " in f" {' '.join(tokens(text[:b]))} " for b in holding)
-
-
-def content_tokens(text: str) -> set[str]:
-    return {t for t in tokens(text) if t not in STOPWORDS}
 
 
 def parse_markers(answer: str) -> list[int]:
@@ -325,119 +320,6 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
     return max(sentences, key=score)
 
 
-_IN_ENGLISH = {"gần": "nearly", "hơn": "more than", "trên": "over", "khoảng": "about",
-               "dưới": "under", "tới": "up to", "đến": "up to"}  # fmt: skip
-_QUALIFIERS = ("gần", "hơn", "trên", "khoảng", "dưới", "gần như", "tới", "đến")
-# A figure: digits not glued to a word ("Covid-19", "ANTQ2" name things, they count nothing).
-FIGURE = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)*")
-_NUM_WITH_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)((?:\s+[^\s\d.,;:()“”\"]+){1,6})")
-
-
-def unit_words(question: str) -> list[str]:
-    """Folded words naming what is counted: the 1-4 content words after "bao nhiêu"/"how
-    many" ("bao nhiêu mắt camera an ninh" -> ["mat", "camera", "an", "ninh"])."""
-    toks = tokens(question)
-    for i in range(len(toks) - 1):
-        if (toks[i], toks[i + 1]) in (("bao", "nhieu"), ("how", "many"), ("how", "much")):
-            return [t for t in toks[i + 2 : i + 6] if not t.isdigit()]
-    return []
-
-
-# "bao nhiêu tiền" is answered in "tỷ đồng", "triệu đồng", …
-_UNIT_ALIASES = {"tien": {"ty", "trieu", "nghin", "ngan", "dong", "usd"}}
-
-
-def _same_unit(written: str, asked: str) -> bool:
-    return written == asked or written in _UNIT_ALIASES.get(asked, ())
-
-
-def figure_score(question: str, sentence: str, number: str) -> int:
-    """How well `number` in `sentence` answers a "bao nhiêu X" question. 0 unless the word
-    right after the number is the first word of X and X's capitalised words (a named kind:
-    "mô hình Dân vận khéo") occur around it; else twice the number of X's words among the
-    six that follow the number, plus the question words shared with the text around it
-    (from the previous figure to the next one, within a sentence and a ';'-clause)."""
-    want = unit_words(question)
-    if not want:
-        return 0
-    named = _unit_names(question)
-    content = content_tokens(question)
-    best = 0
-    clauses = [part for a, b in split_sentences(sentence) for part in sentence[a:b].split(";")]
-    for clause in clauses:
-        found = list(FIGURE.finditer(clause))
-        for i, m in enumerate(found):
-            if numbers(m.group()) != [number]:
-                continue
-            start = found[i - 1].end() if i > 0 else 0
-            end = found[i + 1].start() if i + 1 < len(found) else len(clause)
-            described = tokens(clause[m.end() : end])
-            if not described or not _same_unit(described[0], want[0]):
-                continue
-            around_text = f" {' '.join(tokens(clause[start:end]))} "
-            if any(f" {phrase} " not in around_text for phrase in named):
-                continue
-            around = set(around_text.split())
-            unit_hits = len(set(described[:6]) & set(want))
-            best = max(best, 2 * unit_hits + len(content & around))
-    return best
-
-
-_PREPOSITIONS = {"o", "tai", "vao", "cua", "trong", "tren", "cho", "den", "in", "at", "of", "for",
-                 "nam", "duoc", "da", "co"}  # fmt: skip
-
-
-def _unit_names(question: str) -> set[str]:
-    """Named kinds in what "bao nhiêu" / "how many" counts (up to a preposition): each
-    capitalised word with the word after it, folded ("mô hình Dân vận khéo" -> {"dan van"};
-    "tờ rơi ở Bảo Lộc" -> none: the place is not part of the kind)."""
-    match = re.search(r"(?i)\b(?:bao\s+nhiêu|how\s+many|how\s+much)\s+((?:\S+\s*){1,6})", question)
-    if not match:
-        return set()
-    words = []
-    for w in re.findall(r"\w+", match.group(1)):
-        if fold(w) in _PREPOSITIONS:
-            break
-        words.append(w)
-    return {
-        " ".join(tokens(" ".join(words[i : i + 2])))
-        for i, w in enumerate(words)
-        if w[0].isupper() and not w[0].isdigit()
-    }
-
-
-def best_figure_score(question: str, paragraphs: list[str]) -> int:
-    q_numbers = set(numbers(question))
-    return max(
-        (figure_score(question, text, n) for text in paragraphs
-         for n in set(numbers(text)) - q_numbers),
-        default=0,
-    )  # fmt: skip
-
-
-_STOP_AFTER = {"trong", "của", "cho", "được", "với", "tại", "ở", "và", "để", "trên", "từ", "do",
-               "có", "đã", "là", "đến", "nhằm", "giúp"}  # fmt: skip
-
-
-def counted_phrase(sentence: str, number: str) -> str:
-    """ "gần 300 mắt camera" from a sentence: qualifier + number + the words that follow, up
-    to punctuation, a linking word or 5 words."""
-    for m in _NUM_WITH_UNIT.finditer(sentence):
-        if numbers(m.group(1)) != [number]:
-            continue
-        words: list[str] = []
-        for w in m.group(2).split():
-            if words and w.lower() in _STOP_AFTER:
-                break
-            words.append(w)
-            if len(words) == 5:
-                break
-        before = sentence[: m.start()].rstrip().split()
-        lead = before[-1] if before and before[-1].lower() in _QUALIFIERS else ""
-        return " ".join(w for w in (lead, m.group(1), *words) if w)
-    return number
-
-
 def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
     """Add `[k]` to an answer that has no marker when exactly one shown paragraph holds all
     its figures and most of its new words."""
@@ -457,26 +339,3 @@ def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
     if len(fits) != 1:
         return answer
     return f"{answer.rstrip().rstrip('.')} [{fits[0]}]."
-
-
-def restore_qualifiers(answer: str, paragraphs: list[str], english: bool = False) -> str:
-    """Put back "gần"/"hơn"/"trên"/"khoảng" that the source sets before a figure when the
-    answer dropped it ("300 mắt camera" -> "gần 300 mắt camera"): an approximate figure must
-    not read as an exact one."""
-
-    def fix(m: re.Match) -> str:
-        raw = m.group()
-        before = answer[: m.start()].rstrip().split()
-        if before and before[-1].lower() in _QUALIFIERS:
-            return raw
-        for text in paragraphs:
-            for q in re.finditer(rf"\b({'|'.join(_QUALIFIERS)})\s+{re.escape(raw)}\b", text,
-                                 flags=re.IGNORECASE):  # fmt: skip
-                word = q.group(1).lower()
-                return f"{_IN_ENGLISH.get(word, word) if english else word} {raw}"
-        return raw
-
-    if english and re.search(r"\b(nearly|almost|about|around|over|more than|under)\s+\d", answer):
-        return answer
-
-    return re.sub(r"(?<![\[\d.,])\d+(?:[.,]\d+)*(?![\]\d])", fix, answer)

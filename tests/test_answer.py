@@ -1,7 +1,8 @@
 """The answer pipeline with a scripted model: what is shown, repaired or refused."""
 
 from assistant.answer import NOT_FOUND_EN, NOT_FOUND_VI, Turn, clean_question
-from assistant.verify import entities, restore_qualifiers
+from assistant.figures import restore_qualifiers
+from assistant.verify import entities
 
 CAMERA_Q = "Bảo Lộc có bao nhiêu mắt camera an ninh?"
 
