@@ -28,8 +28,7 @@ from assistant.verify import (
     surface,
 )
 
-_RANKS = ("Đại tá", "Thượng tá", "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy",
-          "Thiếu tướng", "Trung tướng", "Đồng chí", "Ông", "Bà")  # fmt: skip
+_RANKS = (*MILITARY_RANKS, "Đồng chí", "Ông", "Bà")
 _COMPARE = re.compile(r"\b(nhieu|it|cao|thap|lon|nho|more|fewer|less|higher|lower)\b.*\bhon\b"
                       r"|\b(more|fewer|less|higher|lower|larger|smaller)\b")  # fmt: skip
 _LESS = re.compile(r"\b(it|thap|nho|fewer|less|lower|smaller)\b")
