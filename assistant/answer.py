@@ -25,6 +25,7 @@ from assistant.text import (
     fold,
     instructions_in,
     looks_english,
+    names_phrase,
     nfc,
     numbers,
     shared_runs,
@@ -355,8 +356,8 @@ class Assistant:
             # paragraph often does not repeat it (the passage or its lead names it).
             # Only what the reader can see counts: the headline/lead or the shown sentences
             # (a name elsewhere in the paragraph would pin its figures on the wrong place).
-            seen = f" {' '.join(tokens(f'{e.passage.context} {e.text}'))} "
-            named = [surface(question, n) for n in names if f" {n} " in seen]
+            seen = f"{e.passage.context} {e.text}"
+            named = [surface(question, n) for n in names if names_phrase(seen, n)]
             label = ", ".join([*named, e.passage.date or ""]).strip(", ")
             lines.append(f"[{i}] ({label}) {e.text}" if label else f"[{i}] {e.text}")
         excerpts = "\n".join(lines)

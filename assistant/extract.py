@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.figures import FIGURE, counted_phrase, figure_score, unit_words
-from assistant.text import fold, numbers, split_sentences, tokens
+from assistant.text import fold, names_phrase, numbers, split_sentences, tokens
 from assistant.types import Passage
 from assistant.verify import (
     ADMIN_WORDS,
@@ -128,14 +128,13 @@ def rank(question: str, passages: list[Passage]) -> Extracted | None:
     paragraphs write right before that name ("Thượng tá Phan Nhật Toàn")."""
     if not asks_for_rank(question):
         return None
-    asked = f" {' '.join(tokens(question))} "
     for p in passages:
         for sentence in _sentences(p):
             for start, run in _capital_runs(sentence):
                 name = " ".join(run)
                 before = sentence[:start].rstrip()
                 title = next((r for r in MILITARY_RANKS if before.endswith(r)), "")
-                if title and len(run) >= 2 and f" {' '.join(tokens(name))} " in asked:
+                if title and len(run) >= 2 and names_phrase(question, " ".join(tokens(name))):
                     return Extracted((p,), (sentence,), f"{name} mang cấp bậc {title} [1].")
     return None
 
@@ -181,7 +180,7 @@ def comparison(question: str, names: list[str], passages: list[Passage]) -> Extr
     for name in names:
         # Paragraphs of articles about this place first (their headline/lead names it);
         # a passing mention in another place's article is only a fallback.
-        about = [p for p in passages if f" {name} " in f" {' '.join(tokens(p.context))} "]
+        about = [p for p in passages if names_phrase(p.context, name)]
         own = about or [p for p in passages if mentions(p, name)]
         hit = best_figure(f"{name} có bao nhiêu {unit}", own)
         if hit is None:

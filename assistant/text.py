@@ -34,6 +34,11 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def names_phrase(text: str, phrase: str) -> bool:
+    """`text` holds `phrase` (folded tokens joined by spaces, e.g. "bao loc") as whole words."""
+    return f" {phrase} " in f" {' '.join(tokens(text))} "
+
+
 def numbers(text: str) -> list[str]:
     """Canonical digit strings of the numbers in `text` ("9.890" -> "9890", "09" -> "9")."""
     out = []

@@ -22,6 +22,7 @@ from assistant.text import (
     fold,
     looks_english,
     looks_like_instruction,
+    names_phrase,
     numbers,
     split_sentences,
     tokens,
@@ -129,20 +130,19 @@ def surface(question: str, entity: str) -> str:
 
 
 def mentions(passage: Passage, entity: str) -> bool:
-    haystack = " ".join(tokens(f"{passage.context} {passage.paragraph_text}"))
-    return f" {entity} " in f" {haystack} "
+    return names_phrase(f"{passage.context} {passage.paragraph_text}", entity)
 
 
 def introduces(passage: Passage, entity: str, number: str) -> bool:
     """The article's headline/lead names `entity`, or the paragraph names it before or in
     a sentence giving `number`: a figure that follows only another place's name (or that
     precedes the name) is not that entity's. True when the paragraph lacks the number."""
-    if f" {entity} " in f" {' '.join(tokens(passage.context))} ":
+    if names_phrase(passage.context, entity):
         return True
     text = passage.paragraph_text
     holding = [b for a, b in split_sentences(text) or [(0, len(text))]
                if number in numbers(text[a:b])]  # fmt: skip
-    return not holding or any(f" {entity} " in f" {' '.join(tokens(text[:b]))} " for b in holding)
+    return not holding or any(names_phrase(text[:b], entity) for b in holding)
 
 
 def parse_markers(answer: str) -> list[int]:
