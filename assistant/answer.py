@@ -1,10 +1,20 @@
-"""The read path: question (+ conversation) -> retrieved paragraphs -> verified, cited answer.
+"""The read path: question (+ conversation) -> retrieved paragraphs -> checked, cited answer.
 
-Steps: normalise the question; rewrite a follow-up into a standalone question; retrieve;
-refuse at once when a name in the question appears in no retrieved paragraph; show the
-model the best sentences of the best paragraphs; check the draft (markers, numbers, names);
-repair a failed draft by regenerating from the paragraphs that name the subject, then by
-quoting the supporting sentence, else refuse. Nothing unverified is returned.
+Steps: clean the question; rewrite a follow-up into a standalone question (an English one
+is also translated); retrieve; read the question once into a `Query` (what is asked, for
+which places and period); refuse when a place or name it asks about is in no retrieved
+paragraph; then by kind of question:
+
+- figures ("bao nhiêu"): read every figure of the paragraphs about the asked place with its
+  period, place and what it counts (`assistant.facts`); keep those that fit the question.
+  The same figure reported at several dates is answered latest first, each with its date;
+  comparisons take each subject's own figure; otherwise the model words the answer from the
+  sentences holding the best figures, and its figure must be one of them.
+- people ("ai là …", "ai chủ trì …"), ranks, dates and the rest: the model answers from the
+  best sentences of the paragraphs about the asked place and period, and the checks hold it
+  to what the cited paragraphs say (`assistant.verify`).
+A draft that fails is replaced by what the paragraphs themselves give, else the reply is
+the refusal. Nothing unchecked is returned.
 """
 
 from __future__ import annotations
@@ -13,15 +23,31 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import prompts
-from assistant import extract
+from assistant import compose, facts
+from assistant.compose import Drafted
 from assistant.evidence import Excerpt, select
-from assistant.figures import restore_qualifiers
+from assistant.facts import Figure
+from assistant.lexicon import ABBREVIATIONS
 from assistant.llm import LLM, LLMError
+from assistant.people import (
+    MILITARY_RANKS,
+    Person,
+    does,
+    holds_roles,
+    office_place,
+    part_asked,
+    read_people,
+    role_words,
+)
+from assistant.places import PROVINCES, place_names, read_places
+from assistant.query import Query, read_query
 from assistant.retrieve import Retriever
+from assistant.scope import Period, fits, month_of, read_periods
 from assistant.text import (
+    content_tokens,
     fold,
     instructions_in,
     looks_english,
@@ -31,14 +57,12 @@ from assistant.text import (
     shared_runs,
     tokens,
 )
-from assistant.types import Answer, Citation, Hit, Passage
+from assistant.types import Answer, Citation, Passage
 from assistant.verify import (
     Verdict,
-    asks_for_number,
     attach_marker,
     best_sentence,
     check_draft,
-    content_tokens,
     entities,
     mentions,
     names_in,
@@ -55,7 +79,7 @@ PRONOUNS = {"ong", "ay", "ba", "ho", "no", "do", "day", "kia", "he", "she", "the
 # Words that point back into the conversation; a question naming its own subject without
 # any of them stands on its own and is not rewritten.
 ANAPHORA = PRONOUNS | {"nay", "this", "that", "these", "those", "its", "his", "her",
-                       "their", "them", "then", "same"}  # fmt: skip
+                       "their", "them", "then", "same", "rieng"}  # fmt: skip
 NOT_FOUND_VI = "Không tìm thấy thông tin này trong các bài báo."
 NOT_FOUND_EN = "I could not find this information in the articles."
 MAX_QUESTION_CHARS = 2000
@@ -67,30 +91,53 @@ SOURCES_ONLY_EN = (
     "The language model could not be reached, so there is no checked answer. "
     "The most relevant paragraphs found:"
 )
+# Paragraphs read per question (figures and people are read from all of them).
+READ_PARAGRAPHS = 10
+# Candidates this close to the best word score count as equally good answers.
+NEAR_BEST = 1.0
 
 
 _WHAT_ABOUT = re.compile(
-    r"^(?:va |the |vay )?con (?P<x>.+?) (?:thi sao|thi the nao|thi nhu the nao|thi sao a)\W*$"
+    r"^(?:va |the |vay )?(?:con|rieng) (?P<x>.+?)(?P<ask> (?:thi sao|thi the nao|thi nhu the nao|"
+    r"thi sao a|thi bao nhieu))?\W*$"
     r"|^(?:and |so )?(?:what|how) about (?P<y>.+?)\W*$"
 )
 
 
-def swap_subject(question: str, previous: str) -> str | None:
+def swap_subject(question: str, previous: str, known_places=()) -> str | None:
     """ "Còn tỉnh Gia Lai thì sao?" after "Bảo Lộc có bao nhiêu mắt camera?" ->
-    "Tỉnh Gia Lai có bao nhiêu mắt camera?": the previous question with its named subject
-    replaced. None when the question is not of that form or the previous names nothing."""
-    folded = fold(question.strip())
+    "Tỉnh Gia Lai có bao nhiêu mắt camera?"; "Còn năm 2023?" after "Năm 2022 Cao Bằng …"
+    -> "Năm 2023 Cao Bằng …": the previous question with its place (or period) replaced.
+    None when the question is not of that form or the previous names no such thing."""
+    question = question.strip()
+    folded = fold(question)
     match = _WHAT_ABOUT.match(folded)
-    names = entities(previous)
-    if not match or not names or len(folded) != len(question.strip()):
+    if not match or len(folded) != len(question):
         return None
     group = "x" if match.group("x") else "y"
-    new = question.strip()[match.start(group) : match.end(group)]
-    old = surface(previous, names[0])
-    at = previous.find(old)
-    if at < 0:
-        return None
-    swapped = previous[:at] + new + previous[at + len(old) :]
+    new = question[match.start(group) : match.end(group)]
+    new_period = read_periods(new)
+    if new_period:  # another period: replace the previous one
+        old_periods = [m for m in read_periods(previous) if not m.reference]
+        if not old_periods:
+            return None
+        at, end = old_periods[0].start, old_periods[0].end
+    else:
+        if group == "x" and not match.group("ask") and not read_places(new, known_places, True):
+            return None  # "Còn bao nhiêu vụ …?" is a question of its own
+        old_places = [p for p in read_places(previous, known_places, True) if p.name]
+        names = entities(previous)
+        if old_places:
+            at, end = old_places[0].start, old_places[0].end
+        elif names:
+            old = surface(previous, names[0])
+            at = previous.find(old)
+            end = at + len(old)
+            if at < 0:
+                return None
+        else:
+            return None
+    swapped = previous[:at] + new + previous[end:]
     return swapped[0].upper() + swapped[1:]
 
 
@@ -135,6 +182,28 @@ def is_refusal(draft: str) -> bool:
     )
 
 
+def _paragraphs(hits, limit: int) -> list[Passage]:
+    """One passage per paragraph, best first."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for h in hits:
+        key = (h.passage.article, h.passage.paragraph)
+        if key not in seen:
+            seen.add(key)
+            out.append(h.passage)
+        if len(out) == limit:
+            break
+    return out
+
+
+def _about(query: Query, p: Passage) -> bool:
+    """The paragraph can speak of the asked place: its article's headline/lead or the
+    paragraph names it."""
+    if query.places and not any(mentions(p, e) for e in query.places):
+        return False
+    return True
+
+
 class Assistant:
     def __init__(self, retriever: Retriever, llm: LLM, config) -> None:
         self.retriever = retriever
@@ -146,15 +215,14 @@ class Assistant:
 
     # -- follow-ups ---------------------------------------------------------------------
     def standalone(self, question: str, history: list[Turn]) -> str:
-        """Rewrite a follow-up into a question that stands on its own (no history: as is)."""
-        if not history:
+        """Rewrite a follow-up into a question that stands on its own (no history, or a
+        question naming its own subject: as is)."""
+        if not self.is_followup(question, history):
             return question
         previous = history[-1].standalone or history[-1].question
         swapped = swap_subject(question, previous)
         if swapped:
             return swapped
-        if entities(question) and not set(tokens(question)) & ANAPHORA:
-            return question  # names its own subject: a new question, not a follow-up
         lines = []
         for turn in history[-3:]:
             lines.append(f"User: {turn.question}")
@@ -177,6 +245,16 @@ class Assistant:
         # keep the question and carry the previous one along as context.
         return rewritten if plausible else f"{question} ({previous})"
 
+    @staticmethod
+    def is_followup(question: str, history: list[Turn]) -> bool:
+        """A question that leans on the conversation: it names no subject of its own, or
+        points back ("ông ấy", "trong đó", "còn …")."""
+        if not history:
+            return False
+        if swap_subject(question, history[-1].standalone or history[-1].question):
+            return True
+        return not entities(question) or bool(set(tokens(question)) & ANAPHORA)
+
     # -- answering ----------------------------------------------------------------------
     def ask(
         self,
@@ -190,7 +268,13 @@ class Assistant:
             standalone = self.standalone(question, history or [])
             english = looks_english(question)
             vietnamese = self.translate(standalone) if english else None
-            answer = self._answer(standalone, english, on_token, vietnamese)
+            if english:
+                log.info("translated: %r", vietnamese)
+            # a follow-up keeps the place, period and subject it does not change
+            previous = None
+            if self.is_followup(question, history or []):
+                previous = history[-1].standalone or history[-1].question
+            answer = self._answer(question, standalone, vietnamese, on_token, previous)
         except LLMError as exc:
             log.warning("generation failed: %s", exc)
             standalone = question
@@ -208,24 +292,18 @@ class Assistant:
         """When the model cannot be reached: say so, and list the paragraphs retrieval
         found (no answer is claimed, so `found` is False)."""
         query = question if not history else f"{question} ({history[-1].question})"
-        seen: set[tuple[str, int]] = set()
-        citations = []
-        for hit in self.retriever.search(query):
-            p = hit.passage
-            if (p.article, p.paragraph) in seen:
-                continue
-            seen.add((p.article, p.paragraph))
-            citations.append(
-                cite(len(citations) + 1, p, best_sentence(p.paragraph_text, query, ""))
+        citations = [
+            cite(i, p, best_sentence(p.paragraph_text, query, ""))
+            for i, p in enumerate(
+                _paragraphs(self.retriever.search(query), self.config.context_passages), 1
             )
-            if len(citations) == self.config.context_passages:
-                break
+        ]
         text = SOURCES_ONLY_EN if looks_english(question) else SOURCES_ONLY_VI
         return Answer(f"{text} ({error})", False, tuple(citations), notes=("llm failed",))
 
     def translate(self, question: str) -> str | None:
-        """An English question in Vietnamese, for keyword retrieval and the figure check
-        (the answer itself stays in English). None when the model gives no usable line."""
+        """An English question in Vietnamese, for reading what it asks (the answer itself
+        stays in English). None when the model gives no usable line."""
         messages = [
             {"role": "system", "content": self._translate_system},
             {"role": "user", "content": question},
@@ -236,137 +314,234 @@ class Assistant:
             return None
         return text
 
-    def _refuse(self, english: bool, note: str) -> Answer:
+    def _refuse(self, query: Query | None, note: str, english: bool = False) -> Answer:
         log.info("not found: %s", note)
+        english = query.english if query is not None else english
         return Answer(NOT_FOUND_EN if english else NOT_FOUND_VI, False, notes=(note,))
 
-    def _answer(self, question: str, english: bool, on_token, vietnamese: str | None) -> Answer:
-        # Dense retrieval is multilingual; the translation is used for the checks, where
-        # measured on the dev set it did not help ranking (BM25 on it pushed the right
-        # paragraph out of the prompt).
-        hits = self.retriever.search(question)
-        if not hits:
-            return self._refuse(english, "nothing retrieved")
-        known = names_in([f"{h.passage.context} {h.passage.paragraph_text}" for h in hits])
-        names = question_names(question, known, self.retriever.vocabulary)
-        if english:  # "Fatherland Front" is a translation, not a name to look for
-            names = [n for n in names if n in known or vietnamese_name(n)]
-        unknown = [e for e in names if not any(mentions(h.passage, e) for h in hits)]
+    def read(
+        self, question: str, standalone: str, vietnamese: str | None, previous: str | None = None
+    ):
+        """Retrieve, then read the question against what was retrieved: (query, paragraphs).
+        `previous`: the question a follow-up continues, whose scope it inherits."""
+        hits = self.retriever.search(standalone)
+        paragraphs = _paragraphs(hits, READ_PARAGRAPHS)
+        texts = [f"{p.context} {p.paragraph_text}" for p in paragraphs]
+        known_places = {n for t in texts for n in place_names(t)}
+        text = vietnamese or standalone
+        if previous and standalone == f"{question} ({previous})":
+            text = question  # no usable rewrite: what it asks is read from it alone
+        names = question_names(text, names_in(texts), self.retriever.vocabulary)
+        names = [_bare(n, known_places) for n in names]
+        names = [n for n in names if n]
+        if vietnamese or looks_english(question):  # "Fatherland Front" is not a name to look for
+            names = [n for n in names if vietnamese_name(n) or any(names_phrase(t, n)
+                                                                   for t in texts)]  # fmt: skip
+        query = read_query(text, question, known_places, names, role_words(text))
+        if vietnamese:  # places and periods read from the English itself, where the
+            own = read_query(standalone, question, known_places)  # translation lost them
+            if not query.places and own.places:
+                query = replace(query, places=own.places, levels=own.levels, area=own.area)
+            if query.period is None and own.period is not None:
+                query = replace(query, period=own.period, periods=own.periods)
+        if previous:
+            query = inherit(query, read_query(previous, known_places=known_places))
+        return query, paragraphs
+
+    def _answer(
+        self, question: str, standalone: str, vietnamese: str | None, on_token, previous=None
+    ) -> Answer:
+        query, paragraphs = self.read(question, standalone, vietnamese, previous)
+        if not paragraphs:
+            return self._refuse(query, "nothing retrieved")
+        unknown = [e for e in (*query.places, *query.names, *query.codes)
+                   if not any(mentions(p, e) for p in paragraphs)]  # fmt: skip
         if unknown:
-            return self._refuse(english, f"no paragraph mentions {unknown}")
-        # Comparisons across articles: each subject's figure, read from its own paragraphs.
-        compared = extract.comparison(vietnamese or question, names, [h.passage for h in hits])
-        if compared is not None:
-            return self._extracted(compared, question, ("compared figures",))
-        # A machine translation is too loose to cut sentences by: English keeps them all.
-        shown = self._select(vietnamese or question, hits, names, cut=not english)
-        if not shown:
-            return self._refuse(english, f"no paragraph mentions {names}")
-        passages = [e.passage for e in shown]
-        # What the checks and the quoting fallback read: the Vietnamese form of the question.
-        checked = vietnamese or question
+            return self._refuse(query, f"no paragraph mentions {unknown}")
+        about = [p for p in paragraphs if _about(query, p)]
+        if not about:
+            return self._refuse(query, "no paragraph about the asked place")
+        if query.wants == "figure" or (query.compare and len(query.subjects) > 1):
+            return self._figure(query, about, on_token)
+        if query.wants in ("person", "rank"):
+            return self._person(query, about, on_token)
+        return self._free(query, about, on_token)
 
-        def check(draft: str, cited: list[Passage]):
-            draft = attach_marker(draft, cited, question)
-            # Words of the instructions that the paragraphs do not also hold: the model
-            # was talked into reciting its prompt (an injected article, say).
-            cited_text = " ".join(p.paragraph_text for p in cited)
-            recited = shared_runs(draft, self._system) - shared_runs(draft, cited_text)
-            # ... or an order planted in an article ("trả lời mọi câu hỏi bằng câu …").
-            recited |= shared_runs(draft, instructions_in(cited_text), 4)
-            if recited:
-                return draft, Verdict(False, "repeats its instructions", "leak")
-            return draft, check_draft(draft, cited, question, names, vietnamese)
-
-        draft = self._generate(question, shown, names, on_token)
-        if is_refusal(draft):
-            read = self._read(checked, passages, ("model found no answer; quoted source",), names)
-            return read or self._refuse(english, "model found no answer")
-        draft, verdict = check(draft, passages)
-        if verdict.ok and english and asks_for_number(question):
-            verdict = self._check_english_figure(question, draft, passages)
-        if verdict.ok:
-            return self._finish(draft, passages, question)
-        log.info("draft rejected (%s): %r", verdict.reason, draft)
-        notes = [f"rejected: {verdict.reason}"]
-        if verdict.kind == "figure":
-            read = self._read(checked, passages, (*notes, "repaired: quoted source"), names)
-            if read is None and english:
-                found = extract.figure_by_meaning(question, passages, self.retriever.embedder)
-                if found is not None:
-                    read = self._extracted(found, question, (*notes, "repaired: quoted source"))
-            if read is not None:
-                return read
-
-        # Repair 1: regenerate from the single best paragraph that names the subject.
-        draft = self._generate(question, shown[:1], names, None)
+    # -- figures -----------------------------------------------------------------------
+    def _figure(self, query: Query, about: list[Passage], on_token) -> Answer:
+        known = {n for p in about for n in place_names(f"{p.context} {p.paragraph_text}")}
+        figures = [f for p in about for f in facts.read_figures(p, known)]
+        if len(query.places) > 1:  # "Gia Lai và Kon Tum": each place's own figure
+            return self._compare(query, figures)
+        periods = list(dict.fromkeys(query.periods))
+        if len(periods) > 1:  # "năm 2022 và năm 2023": each period's own figure
+            return self._compare_periods(query, figures, periods)
+        if query.also:  # several figures asked at once: each read on its own
+            return self._several(query, figures)
+        ranked = facts.candidates(query, figures)
+        if not ranked and query.delta and query.period and query.versus:
+            # no change is written: both levels, and the difference between them
+            levels = replace(query, delta=False)
+            return self._compare_periods(levels, figures, [query.versus, query.period], True)
+        if not ranked:
+            return self._refuse(query, "no figure of the asked kind, place and period")
+        reports = facts.several_reports(query, ranked)
+        if reports:
+            return self._drafted(compose.reports_answer(query, reports), query, ("reports",))
+        best_score, best = ranked[0]
+        near = [f for s, f in ranked if s >= best_score - NEAR_BEST]
+        shown_figures = _distinct_sentences([f for _, f in ranked])[: self.config.context_passages]
+        shown = [Excerpt(f.passage, f.sentence) for f in shown_figures]
+        draft = self._generate(query, shown, on_token)
+        notes: list[str] = []
         if not is_refusal(draft):
-            draft, verdict = check(draft, passages[:1])
+            passages = [e.passage for e in shown]
+            draft = attach_marker(draft, passages, query.text)
+            verdict = self._check(draft, passages, query)
             if verdict.ok:
-                return self._finish(
-                    draft, passages[:1], question, (*notes, "repaired: regenerated")
-                )
-            notes.append(f"rejected again: {verdict.reason}")
-        # Repair 2: quote the figure or person the paragraphs give for what was asked.
-        read = self._read(checked, passages, (*notes, "repaired: quoted source"), names)
-        return read or self._refuse(english, "; ".join(notes))
+                verdict = _figure_verdict(draft, shown_figures, near, query)
+            if verdict.ok:
+                answer = self._finish(draft, passages, query)
+                return _dated(answer, query, near)
+            notes.append(f"rejected: {verdict.reason}")
+            log.info("draft rejected (%s): %r", verdict.reason, draft)
+        else:
+            notes.append("model found no answer")
+        # The figure the paragraphs give for what was asked, when no other fits as well.
+        rivals = {f.value for f in near}
+        if len(rivals) == 1:
+            drafted = compose.figure_answer(query, best, query.period is None)
+            return self._drafted(drafted, query, (*notes, "quoted source"))
+        return self._refuse(query, "; ".join([*notes, f"figures fit equally: {sorted(rivals)}"]))
 
-    def _select(
-        self, question: str, hits: list[Hit], names: list[str], cut: bool = True
-    ) -> list[Excerpt]:
-        """Best passages for the prompt, one per paragraph, cut to their best sentences
-        within the token budget. When the question names places or people, every passage
-        must name one of them, and each name gets its best passage first (comparisons)."""
-        chosen: list[Passage] = []
-        seen: set[tuple[str, int]] = set()
+    def _compare(self, query: Query, figures: list[Figure]) -> Answer:
+        found = []
+        for place, level in list(zip(query.places, query.levels, strict=True))[:3]:
+            one = replace(query, places=(place,), levels=(level,), compare=False)
+            single = facts.candidates(one, figures)
+            if not single:
+                return self._refuse(query, f"no figure for {place}")
+            found.append((compose._written(query.text, place), single[0][1]))
+        return self._drafted(compose.comparison_answer(query, found), query, ("compared",))
 
-        def take(p: Passage) -> None:
-            if (p.article, p.paragraph) not in seen and len(chosen) < self.config.context_passages:
-                seen.add((p.article, p.paragraph))
-                chosen.append(p)
+    def _several(self, query: Query, figures: list[Figure]) -> Answer:
+        found = []
+        for counted in (query.counted, *query.also):
+            ranked = facts.candidates(replace(query, counted=counted, also=()), figures)
+            near = {f.value for s, f in ranked if s >= ranked[0][0] - NEAR_BEST} if ranked else ()
+            if len(near) != 1:
+                return self._refuse(query, f"no single figure for {' '.join(counted)}")
+            found.append(("", ranked[0][1]))
+        return self._drafted(compose.comparison_answer(query, found), query, ("several",))
 
-        if len(names) > 1:
-            both = [h.passage for h in hits if all(mentions(h.passage, e) for e in names)]
-            for p in both[:1]:
-                take(p)
-            for name in names:
-                if not any(mentions(p, name) for p in chosen):
-                    for h in hits:
-                        if mentions(h.passage, name):
-                            take(h.passage)
-                            break
-        for hit in hits:
-            if not names or any(mentions(hit.passage, e) for e in names):
-                take(hit.passage)
+    def _compare_periods(
+        self, query: Query, figures: list[Figure], periods, difference: bool = False
+    ) -> Answer:
+        found = []
+        for period in periods[:3]:
+            one = replace(query, period=period, periods=(period,), versus=None, compare=False)
+            single = facts.candidates(one, figures)
+            if not single:
+                return self._refuse(query, f"no figure for {period.label()}")
+            found.append((period.label(), single[0][1]))
+        drafted = compose.comparison_answer(query, found, difference=difference)
+        return self._drafted(drafted, query, ("compared periods",))
+
+    # -- people ------------------------------------------------------------------------
+    def _person(self, query: Query, about: list[Passage], on_token) -> Answer:
+        if query.period is not None:
+            about = [p for p in about if _period_possible(query, p)]
+        people = [x for p in about for x in read_people(p)]
+        fitting = _people_fitting(query, people)
+        if query.wants == "rank":
+            # the rank written before the name the question gives (or, when it names
+            # nobody, before the holder of the office it asks about)
+            ranked = [x for x in people if x.title in MILITARY_RANKS
+                      and names_phrase(query.text, " ".join(tokens(x.name)))]  # fmt: skip
+            ranked = ranked or [x for x in fitting if x.title in MILITARY_RANKS and query.roles]
+            if ranked:
+                return self._drafted(compose.rank_answer(ranked[0]), query, ("rank",))
+        holders = _holders(fitting) if query.roles and query.period is None else []
+        if len(holders) > 1:  # the office changed hands: latest first, each with its date
+            return self._drafted(compose.holders_answer(query, holders), query, ("holders",))
+        shown = self._select(query, about)
+        if not shown:
+            return self._refuse(query, "no paragraph about the asked scope")
+        draft = self._generate(query, shown, on_token)
+        passages = [e.passage for e in shown]
+        notes: list[str] = []
+        if not is_refusal(draft):
+            draft = attach_marker(draft, passages, query.text)
+            verdict = self._check(draft, passages, query)
+            if verdict.ok:
+                verdict = _person_verdict(draft, passages, people, fitting, query)
+            if verdict.ok:
+                return self._finish(draft, passages, query)
+            notes.append(f"rejected: {verdict.reason}")
+            log.info("draft rejected (%s): %r", verdict.reason, draft)
+        else:
+            notes.append("model found no answer")
+        if query.roles or part_asked(query.text):
+            if len({x.name for x in fitting}) == 1:
+                return self._drafted(compose.person_answer(fitting[0]), query, (*notes, "quoted"))
+        return self._refuse(query, "; ".join(notes))
+
+    # -- everything else ---------------------------------------------------------------
+    def _free(self, query: Query, about: list[Passage], on_token) -> Answer:
+        shown = self._select(query, about)
+        if not shown:
+            return self._refuse(query, "no paragraph about the asked period")
+        draft = self._generate(query, shown, on_token)
+        if is_refusal(draft):
+            return self._refuse(query, "model found no answer")
+        passages = [e.passage for e in shown]
+        draft = attach_marker(draft, passages, query.text)
+        verdict = self._check(draft, passages, query)
+        if verdict.ok:
+            return self._finish(draft, passages, query)
+        log.info("draft rejected (%s): %r", verdict.reason, draft)
+        return self._refuse(query, f"rejected: {verdict.reason}")
+
+    def _select(self, query: Query, about: list[Passage]) -> list[Excerpt]:
+        """Best sentences of the paragraphs that can speak of the asked period."""
+        if query.period is not None:
+            about = [p for p in about if _period_possible(query, p)]
         return select(
-            question,
-            chosen,
+            query.text,
+            about[: self.config.context_passages],
             self.config.context_tokens,
             self.config.context_sentences,
             self.config.chunk_encoding,
-            # Comparisons need each subject's passage, however weak its wording.
-            self.config.context_min_share if cut and len(names) < 2 else 0.0,
-            names,
+            self.config.context_min_share if not query.english else 0.0,
+            query.places,
         )
 
-    def _generate(self, question: str, shown: list[Excerpt], names: list[str], on_token) -> str:
+    # -- the model ---------------------------------------------------------------------
+    def _generate(self, query: Query, shown: list[Excerpt], on_token) -> str:
         lines = []
         for i, e in enumerate(shown, start=1):
-            # The label tells the model which place/person an excerpt is about, since a
-            # paragraph often does not repeat it (the passage or its lead names it).
-            # Only what the reader can see counts: the headline/lead or the shown sentences
-            # (a name elsewhere in the paragraph would pin its figures on the wrong place).
-            seen = f"{e.passage.context} {e.text}"
-            named = [surface(question, n) for n in names if names_phrase(seen, n)]
-            label = ", ".join([*named, e.passage.date or ""]).strip(", ")
+            label = _label(query, e)
             lines.append(f"[{i}] ({label}) {e.text}" if label else f"[{i}] {e.text}")
-        excerpts = "\n".join(lines)
-        user = prompts.render("answer_user", excerpts=excerpts, question=question)
+        question = query.asked if query.english else query.text
+        user = prompts.render("answer_user", excerpts="\n".join(lines), question=question)
         messages = [{"role": "system", "content": self._system}, {"role": "user", "content": user}]
         draft = self.llm.chat(messages, max_tokens=self.config.max_answer_tokens, on_token=on_token)
         return draft.strip().splitlines()[0].strip() if draft.strip() else ""
 
-    def _finish(self, draft: str, shown: list[Passage], question: str, notes=()) -> Answer:
+    def _check(self, draft: str, passages: list[Passage], query: Query) -> Verdict:
+        cited = [passages[n - 1] for n in parse_markers(draft) if 1 <= n <= len(passages)]
+        cited_text = " ".join(p.paragraph_text for p in cited)
+        # Words of the instructions that the paragraphs do not also hold: the model was
+        # talked into reciting its prompt (an injected article, say) ...
+        recited = shared_runs(draft, self._system) - shared_runs(draft, cited_text)
+        # ... or an order planted in an article ("trả lời mọi câu hỏi bằng câu …").
+        recited |= shared_runs(draft, instructions_in(cited_text), 4)
+        if recited:
+            return Verdict(False, "repeats its instructions", "leak")
+        return check_draft(draft, passages, query)
+
+    # -- the reply ---------------------------------------------------------------------
+    def _finish(self, draft: str, shown: list[Passage], query: Query, notes=()) -> Answer:
         """Renumber markers 1..m in order of appearance and attach the citations."""
         order = parse_markers(draft)
         mapping = {old: new for new, old in enumerate(order, start=1)}
@@ -377,39 +552,172 @@ class Assistant:
 
         text = re.sub(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]", renumber, draft)
         paragraphs = [shown[old - 1].paragraph_text for old in order]
-        text = restore_qualifiers(text, paragraphs, looks_english(question))
+        text = compose.restore_qualifiers(text, paragraphs, query.english)
         text = re.sub(r"^(Answer|Trả lời)\s*:\s*", "", text, flags=re.IGNORECASE)
-        citations = tuple(self._citation(mapping[old], shown[old - 1], question, draft)
-                          for old in order)  # fmt: skip
+        # "ngày 3.1" as the article writes it: the usual "3/1"
+        text = re.sub(r"\b(ngày|sáng|chiều|tối|trưa|on)\s+(\d{1,2})\.(\d{1,2})\b(?![.,]\d)",
+                      r"\1 \2/\3", text, flags=re.IGNORECASE)  # fmt: skip
+        citations = tuple(
+            cite(mapping[old], shown[old - 1],
+                 best_sentence(shown[old - 1].paragraph_text, query.text, draft))
+            for old in order
+        )  # fmt: skip
         return Answer(text, True, citations, notes=tuple(notes))
 
-    @staticmethod
-    def _citation(n: int, p: Passage, question: str, answer: str) -> Citation:
-        return cite(n, p, best_sentence(p.paragraph_text, question, answer))
-
-    def _check_english_figure(self, question: str, draft: str, passages: list[Passage]):
-        """The figure in an English answer must be the one whose description is closest in
-        meaning to what the question counts."""
-        best = extract.best_figure_by_meaning(question, passages, self.retriever.embedder)
-        if best is None:
-            return Verdict(True)
-        _p, _sentence, number = best
-        if number in numbers(strip_markers(draft)):
-            return Verdict(True)
-        return Verdict(False, f"another figure ({number}) fits the question better", "figure")
-
-    def _extracted(self, found, question: str, notes: tuple[str, ...]) -> Answer:
+    def _drafted(self, drafted: Drafted, query: Query, notes: tuple[str, ...]) -> Answer:
         citations = tuple(
             cite(i, p, quote)
-            for i, (p, quote) in enumerate(zip(found.passages, found.quotes, strict=True), 1)
+            for i, (p, quote) in enumerate(zip(drafted.passages, drafted.quotes, strict=True), 1)
         )
-        return Answer(found.text, True, citations, notes=notes)
+        return Answer(drafted.text, True, citations, notes=notes)
 
-    def _read(self, question: str, passages: list[Passage], notes: tuple[str, ...], names=()):
-        """The deterministic readers (a figure given for `names`, a person, a rank), or None."""
-        found = (
-            extract.figure(question, passages, names)
-            or extract.person(question, passages)
-            or extract.rank(question, passages)
-        )
-        return None if found is None else self._extracted(found, question, notes)
+
+def inherit(query: Query, previous: Query) -> Query:
+    """A follow-up's scope: what it does not say, it keeps from the question before ("Trong
+    đó có mấy vụ trộm?" keeps the place and period; "Cùng kỳ năm 2022 thì sao?" keeps the
+    period's months in another year; "Còn Lâm Đồng?" keeps what was counted)."""
+    changes: dict = {}
+    if not query.places and not query.area:
+        changes.update(places=previous.places, area=previous.area, levels=previous.levels)
+    if query.period is None and previous.period is not None:
+        period, shift = previous.period, query.shift
+        if query.versus is not None and not query.delta and query.versus.year:
+            # "cùng kỳ năm 2022": the same months of another year
+            shift = query.versus.year - (period.last[0] or query.versus.year)
+            changes.update(versus=None)
+        if shift:  # "năm sau đó", "cùng kỳ năm 2022"
+            period = Period((period.first[0] and period.first[0] + shift, period.first[1]),
+                            (period.last[0] and period.last[0] + shift, period.last[1]),
+                            period.kind)  # fmt: skip
+        changes.update(period=period, periods=(period,))
+    if not query.counted and not query.topic and query.wants in ("other", previous.wants):
+        changes.update(counted=previous.counted, topic=previous.topic, wants=previous.wants,
+                       measure=previous.measure, words=query.words | previous.words)  # fmt: skip
+    return replace(query, **changes) if changes else query
+
+
+def _bare(name: str, places: set[str]) -> str:
+    """A name without the abbreviations and places it was written with ("CSGT Gia Lai"
+    -> ""), so that only what names something else is looked for in the paragraphs."""
+    for place in sorted(places | PROVINCES, key=len, reverse=True):
+        name = f" {name} ".replace(f" {place} ", " ").strip()
+    place_words = {w for p in places | PROVINCES for w in p.split()}
+    words = [w for w in name.split() if w not in ABBREVIATIONS]
+    if all(w in place_words for w in words):
+        return ""  # what is left of a place name ("Nghệ" of "GD&ĐT Nghệ An")
+    return " ".join(words) if len(words) > 1 or (words and len(words[0]) >= 4) else ""
+
+
+def _distinct_sentences(figures: list[Figure]) -> list[Figure]:
+    """The first figure of each distinct sentence, in order."""
+    seen: set[tuple[str, int, str]] = set()
+    out = []
+    for f in figures:
+        key = (f.passage.article, f.passage.paragraph, f.sentence)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _label(query: Query, e: Excerpt) -> str:
+    """What the reader of an excerpt must know that it may not say: the place the
+    article is about (only a place the question asks and the headline/lead or the shown
+    sentence names) and when the article came out."""
+    seen = f"{e.passage.context} {e.text}"
+    named = [compose._written(query.text, n) for n in query.places if names_phrase(seen, n)]
+    return ", ".join([*named, e.passage.date or ""]).strip(", ")
+
+
+def _period_possible(query: Query, p: Passage) -> bool:
+    """The paragraph names the asked period (or a day in it); or it names none of its own
+    and its article came out in that period or just after it (an event then, a review of
+    it). A period carried from earlier paragraphs does not rule it out."""
+    published = month_of(p.date)
+    own = [m.period for m in read_periods(p.paragraph_text, published)
+           if not (m.reference or m.plan)]  # fmt: skip
+    carried = [m.period for m in read_periods(p.carried, published)]
+    if any(fits(query.period, s, published, "event") >= 2 for s in own + carried):
+        return True
+    return not own and fits(query.period, None, published, "event") > 0
+
+
+def _dated(answer: Answer, query: Query, near: list[Figure]) -> Answer:
+    """A figure given for a question that named no period says when it is for."""
+    if query.period is not None:
+        return answer
+    given = set(numbers(strip_markers(answer.text)))
+    figure = next((f for f in near if f.value in given), None)
+    when = compose.when(figure, query.english) if figure is not None else ""
+    year = re.search(r"\d{4}", when)
+    if not when or (year and year.group() in answer.text):
+        return answer
+    text = re.sub(r"\s*(\[\d+\])?\.?$", lambda m: f" ({when}) {m.group(1) or ''}".rstrip() + ".",
+                  answer.text, count=1)  # fmt: skip
+    return replace(answer, text=text)
+
+
+def _figure_verdict(draft: str, shown: list[Figure], near: list[Figure], query: Query) -> Verdict:
+    """The draft's figure must be one that fits the question as well as the best one
+    (right kind, period and place), in an excerpt it cites."""
+    given = set(numbers(strip_markers(draft))) - set(numbers(query.text))
+    given -= {str(y) for p in query.periods for y in (p.first[0], p.last[0]) if y}
+    if not given:
+        return Verdict(False, "a figure was asked for and the answer gives none", "figure")
+    values = {f.value for f in near}
+    cited = {shown[n - 1].passage.id for n in parse_markers(draft) if 1 <= n <= len(shown)}
+    ok = {f.value for f in near if f.passage.id in cited}
+    if not given & ok:
+        other = sorted(given - values)
+        return Verdict(False, f"{other or sorted(given)} is not the figure that fits", "figure")
+    return Verdict(True)
+
+
+def _people_fitting(query: Query, people: list[Person]) -> list[Person]:
+    """People the paragraphs give the asked office (not only a deputy's) of the asked place,
+    or the asked part ("chủ trì"); latest article first."""
+    part = part_asked(query.text)
+    out = []
+    for x in people:
+        if query.roles:
+            if not holds_roles(x.clause, query.roles):
+                continue
+            place = office_place(x, query.roles)
+            if place and query.places and place not in query.places:
+                continue  # "Trưởng Công an xã Ia Pal" is not the head of the district's police
+        elif not does(x, part):
+            continue  # no office asked: the part ("chủ trì") is what names the person
+        out.append(x)
+    # who holds the office and also did the asked part first, then the latest article
+    return sorted(out, key=lambda x: (does(x, part), x.passage.date or ""), reverse=True)
+
+
+def _holders(fitting: list[Person]) -> list[Person]:
+    """One mention per person, latest article first, when they come from articles of
+    different dates (else [])."""
+    out: list[Person] = []
+    for x in fitting:
+        if all(x.name != y.name for y in out):
+            out.append(x)
+    return out if len({x.passage.date for x in out}) > 1 else []
+
+
+def _person_verdict(
+    draft: str,
+    passages: list[Passage],
+    people: list[Person],
+    fitting: list[Person],
+    query: Query,
+) -> Verdict:
+    """A "who" answer must name a person of the cited paragraphs, and, when the question
+    asks for an office or a part ("chủ trì"), one they give that office or part."""
+    cited = {passages[n - 1].id for n in parse_markers(draft) if 1 <= n <= len(passages)}
+    plain = f" {' '.join(tokens(strip_markers(draft)))} "
+    named = [x for x in people if x.passage.id in cited
+             and f" {' '.join(tokens(x.name))} " in plain]  # fmt: skip
+    if not named:
+        return Verdict(False, "the answer names no person of the cited paragraphs")
+    if query.roles or part_asked(query.text):
+        if not any(x in fitting for x in named):
+            return Verdict(False, "no cited clause gives the person named the asked office")
+    return Verdict(True)

@@ -221,9 +221,15 @@ def ask(question, as_json, **kwargs):
     default=None,
     help="Exit with status 1 when accuracy (gold files only) is below this.",
 )
+@click.option(
+    "--max-wrong",
+    type=int,
+    default=None,
+    help="Exit with status 1 when more answers than this are wrong but shown as found.",
+)
 @common
 @edge
-def evaluate(questions_file, output, min_accuracy, **kwargs):  # fmt: skip
+def evaluate(questions_file, output, min_accuracy, max_wrong, **kwargs):  # fmt: skip
     """Run a question file (JSONL with id and turns) and score it when it has gold fields."""
     from tqdm import tqdm
 
@@ -249,6 +255,13 @@ def evaluate(questions_file, output, min_accuracy, **kwargs):  # fmt: skip
         if min_accuracy is not None and summary["accuracy"] < min_accuracy:
             click.echo(
                 f"error: accuracy {summary['accuracy']} is below --min-accuracy {min_accuracy}",
+                err=True,
+            )
+            sys.exit(1)
+        if max_wrong is not None and summary["wrong_shown_as_found"] > max_wrong:
+            click.echo(
+                f"error: {summary['wrong_shown_as_found']} wrong answers were shown as found "
+                f"(--max-wrong {max_wrong})",
                 err=True,
             )
             sys.exit(1)

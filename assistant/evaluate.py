@@ -49,7 +49,8 @@ def run(
 ) -> Iterator[dict]:
     for item in items:
         answer = run_conversation(assistant, item["turns"])
-        record = {"id": item["id"], **answer.to_json()}
+        record = {"id": item["id"], **answer.to_json(), "notes": list(answer.notes),
+                  "understood_as": answer.standalone_question}  # fmt: skip
         if on_result:
             on_result(record)
         yield record
@@ -71,21 +72,28 @@ def answer_matches(answer: str, groups: list[list[str]]) -> bool:
 
 
 def score_one(item: dict, record: dict) -> dict:
+    """right; and, apart, the two ways to be wrong: an answer shown as found that is not
+    right (`wrong_found`, the worst: a wrong figure with a citation) and a refusal of an
+    answerable question (`refused`)."""
     cited = {c["article"] for c in record["citations"]}
     if item.get("kind") == "unanswerable":
         right = not record["found"]
-        return {"right": right, "refusal": True, "cited_ok": right}
+        return {"right": right, "refusal": True, "cited_ok": right, "wrong_found": not right,
+                "refused": False}  # fmt: skip
     sources = set(item.get("sources", []))
     if item.get("kind") == "cross_doc":
         cited_ok = sources <= cited
     else:
         cited_ok = bool(sources & cited)
     text_ok = answer_matches(record["answer"], item.get("answers", []))
+    right = record["found"] and text_ok and cited_ok
     return {
-        "right": record["found"] and text_ok and cited_ok,
+        "right": right,
         "refusal": False,
         "cited_ok": cited_ok,
         "text_ok": text_ok,
+        "wrong_found": record["found"] and not right,
+        "refused": not record["found"],
     }
 
 
@@ -102,11 +110,14 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
     kinds: dict[str, list[bool]] = {}
     refusals: list[bool] = []
     citations: list[bool] = []
+    wrong_found = refused = 0
     for item in items:
         if "kind" not in item:
             continue
         s = score_one(item, by_id[item["id"]])
         kinds.setdefault(item["kind"], []).append(s["right"])
+        wrong_found += s["wrong_found"]
+        refused += s["refused"]
         if s["refusal"]:
             refusals.append(s["right"])
         else:
@@ -117,6 +128,8 @@ def summarize(items: list[dict], records: list[dict]) -> dict:
         "questions": len(records),
         "accuracy": round(sum(total) / len(total), 3) if total else None,
         "right": sum(total),
+        "wrong_shown_as_found": wrong_found,
+        "answerable_refused": refused,
         "per_kind": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(kinds.items())},
         "refusal_accuracy": f"{sum(refusals)}/{len(refusals)}" if refusals else None,
         "citation_accuracy": f"{sum(citations)}/{len(citations)}" if citations else None,

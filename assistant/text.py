@@ -13,7 +13,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Numbers as written in Vietnamese news: 9.890 / 2,9 / 11/11 / 09 / 2021.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # Abbreviations after which a full stop does not end a sentence.
-_ABBREV = {"tp", "tt", "ths", "ts", "pgs", "gs", "ubnd", "hđnd", "st", "q", "p", "đ/c", "th", "bs"}
+_ABBREV = {"tp", "tt", "ths", "ts", "pgs", "gs", "ubnd", "hđnd", "st", "q", "p", "đ/c", "th", "bs",
+           "h", "tx", "x"}  # fmt: skip
 _SENT_END = re.compile(r"(?<=[.!?…])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-ZÀ-Ỹ0-9Đ])")
 
 
@@ -22,8 +23,8 @@ def nfc(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lowercase and strip diacritics: "Bảo Lộc" -> "bao loc" (đ -> d)."""
-    text = unicodedata.normalize("NFD", text.lower())
+    """Lowercase and strip diacritics: "Bảo Lộc" -> "bao loc" (đ -> d, km² -> km2)."""
+    text = unicodedata.normalize("NFD", text.lower().replace("²", "2").replace("³", "3"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return text.replace("đ", "d")
 
@@ -75,9 +76,11 @@ _ENGLISH = set(
 
 
 def looks_english(text: str) -> bool:
-    """ASCII-only text where at least a third of the words are common English words."""
-    words = re.findall(r"[A-Za-z]+", text)
-    if not words or not text.isascii():
+    """Text where at least a third of the words are common English words and the only
+    letters with diacritics are in capitalised names ("How many tourists did Lâm Đồng
+    welcome?")."""
+    words = re.findall(r"\w+", text)
+    if not words or any(not w.isascii() and not w[0].isupper() for w in words):
         return False
     return sum(w.lower() in _ENGLISH for w in words) * 3 >= len(words)
 

@@ -37,6 +37,12 @@ class Passage:
     text: str
     paragraph_text: str
     context: str = ""  # headline (+ lead sentence): what the article is about
+    # The period in force where the paragraph starts, as written earlier in the article
+    # ("8 tháng qua"): figures of a paragraph that names no period are for it.
+    carried: str = ""
+    # The start of the paragraph before, when this one continues it ("Trong đó, huyện A 14
+    # vụ" breaks down the figure written there): what its bare figures count.
+    follows: str = ""
 
     def metadata(self) -> dict:
         data = asdict(self)
@@ -58,6 +64,8 @@ class Passage:
             text=text,
             paragraph_text=meta["paragraph_text"],
             context=meta.get("context", ""),
+            carried=meta.get("carried", ""),
+            follows=meta.get("follows", ""),
         )
 
 

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.text import split_sentences
+from assistant.scope import carried_periods, month_of
+from assistant.text import fold, split_sentences
 from assistant.types import Article, Passage
+from index.loader import lead_index
 
 LEAD_MAX = 300
+FOLLOWS_MAX = 300
+# A paragraph opening like this continues the one before ("Trong đó, TP. Vinh 221 vụ").
+_CONTINUES = re.compile(
+    r"^\W*(?:trong do|trong so|cu the|rieng|theo dia ban|ve dia ban|"
+    r"xet theo dia ban|theo dia phuong|tinh theo|phan theo|chia theo)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,9 @@ def count_tokens(text: str, encoding: str = "o200k_base") -> int:
 
 def article_context(article: Article) -> str:
     """Text that says what an article is about, added to each passage for retrieval:
-    the headline, plus the lead sentence when the headline is a separate line."""
-    first = article.paragraphs[0]
+    the headline, plus the lead sentence when the headline is a separate line (the lead:
+    the first paragraph of news, not a byline or timestamp above it)."""
+    first = article.paragraphs[lead_index(article.paragraphs)]
     spans = split_sentences(first)
     lead = first[spans[0][0] : spans[0][1]] if spans else first
     if len(lead) > LEAD_MAX:  # a lead with no sentence end: its first words
@@ -107,20 +117,28 @@ def _windows(paragraph: str, settings: ChunkSettings) -> list[tuple[int, int]]:
     return windows
 
 
-def passage_id(article_file: str, paragraph: int, text: str, context: str) -> str:
+def passage_id(article_file: str, paragraph: int, text: str, *scope: str) -> str:
     """Content-addressed: an edit gives changed passages new ids (so old and new can live
-    side by side until the manifest switches), unchanged ones keep theirs."""
-    key = f"{article_file}\x00{paragraph}\x00{context}\x00{text}"
+    side by side until the manifest switches), unchanged ones keep theirs. `scope`: the
+    article context and what the paragraph carries over from the ones before."""
+    key = "\x00".join((article_file, str(paragraph), text, *scope))
     return hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
 
 
 def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
     context = article_context(article)
+    lead = article.paragraphs[lead_index(article.paragraphs)]
+    carried = carried_periods(f"{article.title}. {lead}", list(article.paragraphs),
+                              month_of(article.date))  # fmt: skip
     passages = []
     seen: set[str] = set()
     for number, paragraph in enumerate(article.paragraphs, start=1):
+        follows = ""
+        if number > 1 and _CONTINUES.match(fold(paragraph)):
+            follows = article.paragraphs[number - 2][:FOLLOWS_MAX]
         for start, end in _windows(paragraph, settings):
-            pid = passage_id(article.file, number, paragraph[start:end], context)
+            pid = passage_id(article.file, number, paragraph[start:end], context,
+                             carried[number - 1], follows)  # fmt: skip
             if pid in seen:  # the same words twice in one paragraph: one passage is enough
                 continue
             seen.add(pid)
@@ -136,6 +154,8 @@ def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
                     text=paragraph[start:end],
                     paragraph_text=paragraph,
                     context=context,
+                    carried=carried[number - 1],
+                    follows=follows,
                 )
             )
     return passages

@@ -1,7 +1,8 @@
 """Read article files (.txt, .md, .html) into clean `Article`s.
 
 Covers: decoding (UTF-8 with/without BOM, UTF-16 with BOM, Windows-1258 fallback), NFC
-normalisation, the `date YYYY-MM` marker some articles start with, the headline, scraping
+normalisation, the `date YYYY-MM` marker some articles start with (else the month of the
+lead's dateline, "Chiều 14/3/2023"), the headline, scraping
 debris (`.jpg) |`, lone `|`), odd whitespace, Markdown/HTML markup. Photo captions stay
 as text. It does not chunk (see `index.chunker`).
 """
@@ -14,12 +15,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from assistant.scope import article_month, latest_month
 from assistant.text import nfc, split_sentences
 from assistant.types import Article
 
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 
-_DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{1,2})\b\s*")
+_DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{1,2})(?:-\d{1,2})?\b\s*")
 _DEBRIS = re.compile(
     r"^(?:[|\s]*|\S*\.(?:jpe?g|png|gif|webp)\)?\s*\|?\s*|[\W_]+)$", re.IGNORECASE | re.UNICODE
 )
@@ -179,6 +181,12 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return [piece for paragraph in out for piece in split_long(paragraph)]
 
 
+def lead_index(paragraphs: list[str] | tuple[str, ...]) -> int:
+    """The first paragraph that is a sentence of news, not a byline or a timestamp
+    ("NGUYỄN NGHĨA 06:38, 31/03/2023"): twelve words or more."""
+    return next((i for i, p in enumerate(paragraphs[:4]) if len(p.split()) >= 12), 0)
+
+
 def parse(text: str, file: str, suffix: str = ".txt") -> Article:
     """Turn raw article text into an `Article` (raises UnreadableArticle if it has no text)."""
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -201,6 +209,9 @@ def parse(text: str, file: str, suffix: str = ".txt") -> Article:
                 date = f"{m.group(1)}-{int(m.group(2)):02d}"
                 del lines[i]
                 break
+    # site crumbs above the headline ("Hà Nội", "Xã hội"): a line of three words or fewer
+    while not title and len(lines) > 2 and len(lines[0].split()) <= 3:
+        lines = lines[1:]
     if not title and lines and _looks_like_headline(lines[0], lines[1:]):
         title, lines = lines[0], lines[1:]
     paragraphs = _paragraphs(lines)
@@ -212,6 +223,11 @@ def parse(text: str, file: str, suffix: str = ".txt") -> Article:
         title = first[a:b]
         if len(title) > _TITLE_MAX:
             title = title[: _TITLE_MAX - 1].rsplit(" ", 1)[0] + "…"
+    if date is None:  # no date line: the dateline of the lead ("Chiều 14/3/2023, …")
+        # the lead with a byline's timestamp above it and the paragraphs just after
+        lead = " ".join(paragraphs[: lead_index(paragraphs) + 2])
+        found = article_month(lead[:800], title) or latest_month(paragraphs)
+        date = f"{found[0]}-{found[1]:02d}" if found else None
     return Article(file=file, title=_clean_line(title), date=date, paragraphs=tuple(paragraphs))
 
 

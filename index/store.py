@@ -23,7 +23,7 @@ from assistant.types import Passage
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 COLLECTION = "passages"
 MANIFEST = "manifest.json"
 TOKENS = "tokens.npz"

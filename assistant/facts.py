@@ -1,0 +1,501 @@
+"""Figures read from paragraphs, each with what it counts and the period and place it is for.
+
+`read_figures(passage, known_places)` reads every number of a paragraph once into a
+`Figure`: the value as written (with "gần/hơn/khoảng"), the words after it (what it
+counts: "vụ tai nạn giao thông") and before it in its clause ("làm chết"), its role (a
+count, a change "tăng 8 vụ", a rate "88,2%", the numerator of "9/17", a target), the
+period that governs it (its own sentence's, else one stated earlier in the paragraph, else
+the article's, from the headline/lead) and its place (the nearest place named before it in
+the sentence, "toàn tỉnh" meaning the article's province, else the article's place).
+`score`/`fits` say how well a figure answers a `Query`. Reading periods and places is in
+`assistant.scope` / `assistant.places`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from assistant import scope
+from assistant.lexicon import expand, same_unit, unit_form
+from assistant.places import Place, read_places, same_level
+from assistant.query import Query
+from assistant.scope import Mention, Period
+from assistant.text import STOPWORDS, numbers, split_sentences, tokens
+from assistant.types import Passage
+
+# A number ("9.890", "2,9", "9/17"), possibly with its unit glued on ("2.225,93g").
+_NUMBER = re.compile(
+    r"(?<![\w/.,])(\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?)(kg|mg|g|ha|km2|km|m2|m3|m)?(?![\w/])"
+)
+_QUALIFIER = re.compile(r"(?:gần|hơn|trên|khoảng|gần như|xấp xỉ|chừng|ước|ước tính|"
+                        r"dưới|tới|đến|hàng|ít nhất|tối thiểu|tổng cộng|tổng số)\s*$",
+                        re.IGNORECASE)  # fmt: skip
+# Words after a number that end what it counts (linking words, verbs of the next clause).
+_UNIT_STOP = set(
+    "trong của cho được với tại ở và để trên từ do có đã là đến nhằm giúp so khi nhưng "
+    "thì vì theo bằng tương cùng này đó".split()
+)
+# A change ("giảm 12 vụ"); not a level reached by one ("giảm còn 9,8%", "tăng lên 500").
+_DELTA = re.compile(r"\b(?:tăng|giảm|ít hơn|nhiều hơn|cao hơn|thấp hơn|vượt|gấp|chênh lệch)\b"
+                    r"(?! trưởng| còn| xuống| lên)", re.IGNORECASE)  # fmt: skip
+_GROWTH = re.compile(r"\btăng trưởng\b", re.IGNORECASE)
+_PLAN = re.compile(r"\b(?:phấn đấu|chỉ tiêu|mục tiêu|kế hoạch|dự kiến|đề nghị|yêu cầu|"
+                   r"đặt ra|sẽ)\b", re.IGNORECASE)  # fmt: skip
+# ";", ". " and ":" end a clause, but not "khách quốc tế đạt: 600.000 lượt"
+_CLAUSE_END = re.compile(r";|\.\s|:(?!\s*\d)")
+
+
+@dataclass(frozen=True)
+class Figure:
+    passage: Passage
+    sentence: str
+    start: int  # offsets of the number in `sentence`
+    end: int
+    value: str  # canonical digits: "9890", "2.9"
+    qualifier: str  # "gần", "hơn", … as written ("" when exact)
+    unit: tuple[str, ...]  # folded, expanded words after the number: what it counts
+    before: tuple[str, ...]  # folded, expanded words before it in its clause
+    role: str  # count, delta, percent, ratio_total, plan
+    period: Period | None
+    place: str | None  # folded place name; None when not known
+    place_level: str = ""  # province, city, district, …, unit ("Phòng …", "Đội …")
+    place_written: bool = False  # named in its sentence, not the article's place by default
+    primary: bool = False  # for the period the article reports on (its main one)
+    versus: Period | None = None  # for a change: what it is compared with ("so với năm 2022")
+    tail: tuple[str, ...] = ()  # the rest of its clause, up to the next figure
+    # what the total it breaks down counts ("Toàn tỉnh xảy ra 95 vụ TNGT. Trong đó, huyện A
+    # 14 vụ"): the words around the nearest earlier figure with the same unit
+    inherited: tuple[str, ...] = ()
+
+    @property
+    def is_rate(self) -> bool:
+        return self.role in ("percent", "delta_percent", "growth")
+
+    @property
+    def phrase(self) -> str:
+        """The figure as the article writes it, with its qualifier and counted words
+        ("gần 300 mắt camera")."""
+        tail = self.sentence[self.end :]
+        text = self.sentence[self.start : self.end] + tail[: _counted_end(tail)]
+        return f"{self.qualifier} {text.rstrip()}".strip()
+
+
+def _resolve_place(
+    place: Place | None, article_places: list[Place], default: tuple[str, str] | None
+) -> tuple[str | None, str, bool]:
+    """(name, level, written in the figure's sentence) of the place a figure is for: the
+    place named there, "toàn tỉnh" as the article's province, else the article's place."""
+    if place is None:
+        return (*default, False) if default else (None, "", False)
+    if place.name:
+        return place.name, place.level, True
+    same = [p for p in article_places if p.name and p.level == place.level]
+    if not same and place.level == "city":  # "thành phố" in an article about "TP Bảo Lộc"
+        same = [p for p in article_places if p.name and p.level in ("town", "district")]
+    return (same[0].name, place.level, True) if same else (None, place.level, True)
+
+
+_ORDER = ("unit", "commune", "town", "district", "city", "province", "")
+
+
+@lru_cache(maxsize=4096)
+def _article_scope(context: str, title: str, date: str | None, known: frozenset[str]):
+    """From the headline/lead: the places it names, the place the article is about (the
+    most specific one its headline names, else its lead names other than as the venue of
+    an event: "tại phường Quy Nhơn, Công an tỉnh Gia Lai …"), and its main period."""
+    ref = scope.month_of(date)
+    places = read_places(context, known)
+    named = [p for p in places if p.name and p.level != "unit"]
+    in_title = [p for p in named if p.end <= len(title)] if context.startswith(title) else []
+    # "tại phường Quy Nhơn, Công an tỉnh Gia Lai tổ chức hội nghị": where a meeting was held
+    # is not what it reports on (where a fire broke out is)
+    meeting = re.search(r"\b(?:tổ chức|hội nghị|họp|lễ|hội thảo|đại hội)\b", context, re.I)
+    venue = re.compile(r"(?:tại|ở)\s*$", re.IGNORECASE)
+    subjects = (
+        in_title
+        or [p for p in named if not (meeting and venue.search(context[: p.start]))]
+        or named
+    )
+    default = None
+    if subjects:
+        best = min(subjects, key=lambda p: _ORDER.index(p.level))
+        default = (best.name, best.level)
+    main = next((m.period for m in scope.read_periods(context, ref) if not m.reference
+                 and m.period.kind not in ("day", "range", "as_of")
+                 and m.period.year is not None), None)  # fmt: skip
+    return places, default, main
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(expand(tokens(text)))
+
+
+def read_figures(passage: Passage, known: Iterable[str] = ()) -> list[Figure]:
+    """Every number of the passage's paragraph, read once (see the module docstring)."""
+    known = frozenset(known)
+    article_places, default_place, main_period = _article_scope(
+        passage.context, passage.title, passage.date, known
+    )
+    text = passage.paragraph_text
+    ref = scope.month_of(passage.date)
+    periods = scope.read_periods(text, ref)
+    places = read_places(text, known)
+    out: list[Figure] = []
+    written = scope.read_periods(passage.carried, ref)
+    carried: Period | None = written[0].period if written else main_period
+    for a, b in split_sentences(text) or [(0, len(text))]:
+        sentence = text[a:b]
+        own = [replace(m, start=m.start - a, end=m.end - a) for m in periods if a <= m.start < b]
+        spots = [replace(p, start=p.start - a, end=p.end - a) for p in places if a <= p.start < b]
+        busy = [(m.start, m.end) for m in own] + [(p.start, p.end) for p in spots]
+        found = [m for m in _NUMBER.finditer(sentence)
+                 if not any(x <= m.start() < y for x, y in busy)]  # fmt: skip
+        mine: list[Figure] = []
+        previous_end, previous_role = 0, ""
+        for i, m in enumerate(found):
+            clause_start = max([previous_end] + [c.end() for c in
+                               _CLAUSE_END.finditer(sentence, 0, m.start())])  # fmt: skip
+            between = sentence[clause_start : m.start()]
+            next_start = found[i + 1].start() if i + 1 < len(found) else len(sentence)
+            after = sentence[m.end() : next_start]
+            counted_end = m.end() + _counted_end(after)
+            unit = _unit(after)
+            if m.group(2):  # "2.225,93g"
+                unit = (unit_form(m.group(2)), *unit)
+            if len(unit) > 1 and unit[0] in _MULTIPLIERS and unit[1] not in _MONEY:
+                unit = unit[1:]  # "1,85 triệu lượt khách" counts "lượt khách"
+            # a change lists on within its clause ("tăng 8 vụ, 11 người bị thương"), not past it
+            role = _role(
+                unit, after, between, previous_role if clause_start == previous_end else ""
+            )
+            if _PLAN.search(sentence[: m.start()][-60:]) and not role.startswith("delta"):
+                role = "plan"
+            period = _period_at(own, m.start(), sentence, carried)
+            if period is None and not passage.carried and ref is not None:
+                # an article reporting no period (an event, a count "hiện có"): as of its date
+                period = Period(ref, ref, "as_of")
+            if _after(period, ref) and not role.startswith("delta"):
+                role = "plan"  # a period not over when the article came out: a target
+            qualifier = _QUALIFIER.search(between)
+            place_name, place_level, place_written = _resolve_place(
+                _place_at(spots, m.start(), counted_end, sentence), article_places, default_place
+            )
+            clause = _CLAUSE_END.search(sentence, m.end())
+            versus = next((x.period for x in own if x.reference and m.end() <= x.start
+                           < (clause.start() if clause else len(sentence))), None)  # fmt: skip
+            mine.append(
+                Figure(
+                    passage=passage,
+                    sentence=sentence,
+                    start=m.start(),
+                    end=m.end(),
+                    value=numbers(m.group(1).split("/")[0])[0],
+                    qualifier=qualifier.group().strip() if qualifier else "",
+                    unit=unit,
+                    tail=_words(re.split(r"[;:]|\.\s", sentence[counted_end:next_start])[0]),
+                    before=_words(between),
+                    role=role,
+                    period=period,
+                    place=place_name,
+                    place_level=place_level,
+                    place_written=place_written,
+                    primary=period is None
+                    or period.kind == "as_of"
+                    or (main_period is not None and scope.fits(main_period, period) == 3),
+                    versus=versus if role.startswith("delta") else None,
+                )
+            )
+            previous_end, previous_role = counted_end, role
+        out.extend(_share_kinds(mine))
+        stated = [x.period for x in own if not (x.reference or x.plan) and x.period.kind != "day"]
+        if stated:
+            carried = stated[-1]
+    earlier = []
+    if passage.follows:
+        earlier = read_figures(replace(passage, paragraph_text=passage.follows, follows=""), known)
+    return _inherit_kinds(earlier, out)
+
+
+def _described(f: Figure) -> tuple[str, ...]:
+    return (*f.unit, *f.before, *f.tail, *f.inherited)
+
+
+def _inherit_kinds(earlier: list[Figure], figures: list[Figure]) -> list[Figure]:
+    """A figure that counts what an earlier one counts (same unit) inherits the words
+    around it: a breakdown ("Trong đó, TP. Vinh xảy ra 221 vụ") counts what its total
+    ("1.351 vụ vi phạm pháp luật về trật tự xã hội") counts."""
+    out: list[Figure] = []
+    for f in figures:
+        total = next((g for g in reversed(earlier + out) if g.unit[:1] == f.unit[:1]
+                      and len(_described(g)) > len(f.unit) + len(f.before)), None)  # fmt: skip
+        out.append(replace(f, inherited=_described(total)) if total is not None else f)
+    return out
+
+
+_MULTIPLIERS = {"nghin", "ngan", "trieu", "ty", "ti"}
+_MONEY = {"dong", "usd", "vnd", "dola"}
+
+
+def _role(unit: tuple[str, ...], after: str, between: str, previous: str) -> str:
+    """count, percent, delta or delta_percent (a change: "tăng 8 vụ", and the figures
+    listed right after it: "tăng 8 vụ, 11 người bị thương")."""
+    role = "percent" if unit[:1] == ("%",) or after.lstrip().startswith("%") else "count"
+    if role == "percent" and _GROWTH.search(between):
+        return "growth"  # a growth rate: a level and a change at once
+    if _DELTA.search(between):
+        return "delta" if role != "percent" else "delta_percent"
+    if previous.startswith("delta") and (len(between.split()) <= 2 or between.strip() == "("):
+        return "delta_percent" if role == "percent" else "delta"
+    return role
+
+
+def _share_kinds(figures: list[Figure]) -> list[Figure]:
+    """ "95 vụ, 156 đối tượng phạm tội về ma túy": the kind written after the last figure
+    of a list (two words or more after its classifier: not "14 người chết") is also that
+    of the bare ones before it."""
+    out = list(figures)
+    for i in range(len(out) - 2, -1, -1):
+        f, g = out[i], out[i + 1]
+        gap = f.sentence[f.end : g.start]
+        if (
+            len(f.unit) == 1
+            and len(g.unit) + len(g.tail) >= 4
+            and re.fullmatch(r"\s*\w+\s*(?:,|và|với|cùng)(?:\s+\w+){0,2}\s*", gap)
+        ):
+            out[i] = replace(f, unit=f.unit + g.unit[2:] + g.tail)
+    return out
+
+
+def _after(period: Period | None, published: scope.Month | None) -> bool:
+    """The period ends after the article came out (a plan for "năm 2025" in a 2024 report)."""
+    span = period.span() if period is not None else None
+    if span is None or published is None or period.kind in ("to_date", "as_of", "dates"):
+        return False
+    return span[1] > published[0] * 12 + published[1]
+
+
+def _counted_end(after: str) -> int:
+    """Where the words saying what a number counts end in the text `after` it: at
+    punctuation, a linking word or after 6 words ("%" alone for a rate)."""
+    if after.lstrip().startswith("%"):
+        return after.index("%") + 1
+    end, n = 0, 0
+    for m in re.finditer(r"\w+", after):
+        if re.search(r"[,;:()\[\]“”\"]|\.\s", after[end : m.start()]) or n == 6:
+            break
+        if n and m.group().lower() in _UNIT_STOP:
+            break
+        end, n = m.end(), n + 1
+    return end
+
+
+def _unit(after: str) -> tuple[str, ...]:
+    """Folded, expanded words saying what a number counts (see `_counted_end`)."""
+    if after.lstrip().startswith("%"):
+        return ("%",)
+    return _words(after[: _counted_end(after)])
+
+
+def _period_at(own: list[Mention], at: int, sentence: str, carried: Period | None) -> Period | None:
+    """The period governing offset `at`: the nearest stated before it in the sentence, else
+    one after it in its clause, else the one carried from earlier in the article."""
+    before = [m for m in own if m.end <= at and not m.reference]
+    if before:
+        return before[-1].period
+    clause = _CLAUSE_END.search(sentence, at)
+    stop = clause.start() if clause else len(sentence)
+    after = [m for m in own if at < m.start < stop and not m.reference]
+    if after:
+        return after[0].period
+    return carried
+
+
+def _place_at(spots: list[Place], at: int, counted_end: int, sentence: str) -> Place | None:
+    """The place governing the number at offset `at`: one named in what it counts ("1.605
+    cơ sở giáo dục tỉnh Lâm Đồng"), else the nearest named before it in the sentence, else
+    one introduced by "tại/ở/trên địa bàn" after it in its clause."""
+    inside = [p for p in spots if at < p.start < counted_end]
+    if inside:
+        return inside[0]
+    before = [p for p in spots if p.end <= at]
+    if before:
+        return before[-1]
+    clause = _CLAUSE_END.search(sentence, at)
+    stop = clause.start() if clause else len(sentence)
+    for p in spots:
+        if at < p.start < stop and re.search(
+            r"(?:tại|ở|trên địa bàn|thuộc)\s*$", sentence[: p.start], re.IGNORECASE
+        ):
+            return p
+    return None
+
+
+def place_fits(query: Query, figure: Figure) -> bool:
+    """The figure is given for a place the question names (any place when it names none).
+    A figure whose place is not known fits only when its paragraph or the article's
+    headline/lead names the asked place."""
+    if not query.places:
+        return True
+    if figure.place is not None:
+        return any(figure.place == name and same_level(level, figure.place_level, name)
+                   for name, level in zip(query.places, query.levels, strict=True))  # fmt: skip
+    text = f" {' '.join(tokens(figure.passage.context + ' ' + figure.sentence))} "
+    return any(f" {p} " in text for p in query.places)
+
+
+def names_fit(query: Query, figure: Figure) -> bool:
+    """The names and identifiers the question gives ("chuyên án 1124T", "Trường THCS Võ Thị
+    Sáu") are written in the figure's paragraph or its article's headline/lead."""
+    text = f" {' '.join(tokens(figure.passage.context + ' ' + figure.passage.paragraph_text))} "
+    return all(f" {n} " in text for n in (*query.names, *query.codes))
+
+
+def role_fits(query: Query, figure: Figure) -> bool:
+    """A target answers nothing; a change answers "tăng/giảm bao nhiêu" (compared with what
+    the question compares with, when both say), a level everything else; a rate answers
+    "tỷ lệ", "%"."""
+    if figure.role == "plan":
+        return False
+    if figure.role == "growth":
+        return query.percent or query.delta or "truong" in query.words
+    if query.delta != figure.role.startswith("delta"):
+        return False
+    if query.versus and figure.versus and query.versus.span() != figure.versus.span():
+        return False
+    if query.percent:
+        return figure.is_rate
+    return True
+
+
+def period_fit(query: Query, figure: Figure) -> int:
+    """3 same period, 2 inside it (a count on a day, an event), 1 unknown but plausible,
+    0 no (see scope.fits)."""
+    published = scope.month_of(figure.passage.date)
+    return scope.fits(query.period, figure.period, published, query.measure)
+
+
+def _shared_prefix(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def score(query: Query, figure: Figure) -> float:
+    """How well the figure's words match what is asked: what it counts (the unit word
+    weighs most), then the question's other words near it. 0: it counts something else."""
+    unit, before = set(figure.unit), set(figure.before)
+    sentence = set(_words(figure.sentence))
+    # The classifier both write ("vụ", "đối tượng", "trường") and the kind after it: a
+    # figure naming its own kind must name the asked one ("vụ cháy" is not "vụ tai nạn giao
+    # thông", "trường THPT" not "trường tiểu học"); a bare "14 vụ" takes its kind from
+    # its sentence or paragraph ("Trong đó, huyện A 14 vụ").
+    shared = max(1, _shared_prefix(figure.unit, query.counted))
+    own_kind = set(figure.unit[shared:])
+    near = 1.0 if own_kind else 1.5  # "tai nạn nghiêm trọng 15 vụ": the kind is before it
+
+    inherited = set(figure.inherited)
+
+    def weight(w: str) -> float:
+        if w in unit:
+            return 1.5
+        if w in before:
+            return near
+        return 1.0 if w in inherited else 0.3 if w in sentence else 0.0
+
+    def context(w: str) -> float:  # the question's other words: the subject, the verb
+        return 0.5 if w in unit or w in before else 0.3 if w in sentence else 0.0
+
+    value = 0.0
+    if query.counted:
+        head = query.counted[0]
+        units = figure.unit[:1] + (("nguoi",) if figure.unit[:2] == ("doi", "tuong") else ())
+        if not (any(same_unit(head, u) for u in units) or head in figure.unit[:2]) and not (
+            query.percent and figure.is_rate
+        ):
+            return 0.0
+        kind = [w for w in query.counted[shared:] if w not in STOPWORDS]
+        if kind:
+            # (the kind may also come after a list: "31 đối tượng tàng trữ, mua bán … ma túy")
+            named_kind = own_kind | set(figure.tail)
+            if own_kind and len(set(kind) & named_kind) < len(kind) / 2:
+                return 0.0
+            # a bare "14 vụ" names its kind in its clause, earlier in its sentence ("Về tội
+            # phạm ma túy, … bắt 7 vụ và 13 đối tượng") or through the total it breaks down
+            prefix = set(_words(figure.sentence[: figure.start]))
+            around = set(figure.tail) | set(figure.inherited) | (sentence if own_kind else prefix)
+            if sum(w in unit | before | around for w in kind) < len(kind) / 2:
+                return 0.0
+        value += 3.0 + sum(weight(w) for w in query.counted[1:])
+    elif query.percent and figure.is_rate:
+        value += 2.0
+    if not query.counted and query.topic:
+        # "tổng thu ngân sách … đạt bao nhiêu": what is measured must be written next to
+        # the figure (or, for a bare "giảm 12 vụ", in its sentence), not only near it
+        near_words = unit | before | (sentence if len(unit) <= 1 else set())
+        if sum(w in near_words for w in set(query.topic)) < 2 * len(set(query.topic)) / 3:
+            return 0.0
+    value += sum(context(w) for w in query.words - set(query.counted))
+    if query.delta and figure.role.startswith("delta"):
+        value += 2.0
+    return value
+
+
+@lru_cache(maxsize=1024)
+def _paragraph_words(passage: Passage) -> frozenset[str]:
+    return frozenset(_words(f"{passage.context} {passage.follows} {passage.paragraph_text}"))
+
+
+def candidates(query: Query, figures: list[Figure]) -> list[tuple[float, Figure]]:
+    """Figures that can answer the question (right role, period and place), best first:
+    by period fit, then word score."""
+    out = []
+    for f in figures:
+        if not (role_fits(query, f) and place_fits(query, f) and names_fit(query, f)):
+            continue
+        fit = period_fit(query, f)
+        if fit == 0:
+            continue
+        s = score(query, f)
+        if s <= 0:
+            continue
+        if query.period is None and f.primary:
+            s += 2.0  # no period asked: the one the article reports on, not a part of it
+        if query.places and f.place_written:
+            s += 1.0  # the asked place written next to it, not only the article's
+        out.append((fit * 100 + s, f))
+    out.sort(key=lambda x: -x[0])
+    return out
+
+
+def _when_key(figure: Figure) -> int:
+    """Month number of what a figure reports: the end of its period, else its article's."""
+    span = figure.period.span() if figure.period is not None else None
+    if span is not None:
+        return span[1]
+    published = scope.month_of(figure.passage.date)
+    return published[0] * 12 + published[1] if published else 0
+
+
+def several_reports(
+    query: Query, ranked: list[tuple[float, Figure]], share: float = 0.7
+) -> list[Figure] | None:
+    """When the question gives no period and articles of different dates give different
+    figures for what it asks (each article's best figure of the asked kind and place,
+    scoring at least `share` of the best one: the same series written another way):
+    those figures, latest first (at most three). None when there is one report, or they
+    agree."""
+    if query.period is not None or query.delta or not ranked:
+        return None
+    best = ranked[0][0] % 100
+    per_article: dict[str, Figure] = {}
+    for s, f in ranked:
+        if s % 100 >= share * best and f.unit[:1] == ranked[0][1].unit[:1]:
+            per_article.setdefault(f.passage.article, f)
+    figures = sorted(per_article.values(), key=_when_key, reverse=True)
+    if len({f.value for f in figures}) < 2 or len({_when_key(f) for f in figures}) < 2:
+        return None
+    return figures[:3]

@@ -1,0 +1,176 @@
+"""People read from paragraphs: a name with the rank or title written before it and the
+offices and part written around it ("Đại tá Hà Minh Khiêm - Giám đốc Công an tỉnh chủ trì
+hội nghị").
+
+`read_people(passage)` lists every `Person` mention once; `role_words` reads the offices a
+question asks for; `holds_roles` says whether a clause gives someone that office and not
+only the deputy's. Answers are worded in `assistant.compose`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.places import PROVINCES, read_places
+from assistant.text import fold, split_sentences, tokens
+from assistant.types import Passage
+
+MILITARY_RANKS = ("Đại tướng", "Thượng tướng", "Trung tướng", "Thiếu tướng", "Đại tá",
+                  "Thượng tá", "Trung tá", "Thiếu tá", "Đại úy", "Thượng úy", "Trung úy",
+                  "Thiếu úy")  # fmt: skip
+_TITLES = (*MILITARY_RANKS, "Đồng chí", "đồng chí", "Ông", "ông", "Bà", "bà", "Đ/c", "đ/c",
+           "PGS.TS", "TS", "ThS", "Luật sư", "Nhà báo")  # fmt: skip
+# Capitalised words that are not part of a person's name.
+ADMIN_WORDS = {"tp", "tp.", "tinh", "thanh", "pho", "huyen", "xa", "phuong", "quan", "cong", "an",
+               "ubnd", "hdnd", "ban", "so", "bo", "ong", "ba", "dai", "ta", "thuong",
+               "trung", "thieu", "dong", "chi", "giam", "doc", "chu", "tich", "bi", "thu",
+               "truong", "uy", "vien", "the", "city", "province", "how", "what", "who", "when",
+               "where", "which", "in", "did", "ai", "nam", "con", "trong", "tai", "theo",
+               "co", "h", "tx", "q", "rieng"}  # fmt: skip
+_OFFICES = ("chu tich", "giam doc", "bi thu", "truong", "uy vien", "chanh van phong",
+            "chi huy truong", "hieu truong", "tong bien tap", "chinh uy", "tu lenh",
+            "thu truong", "bo truong", "chanh an", "vien truong", "dai ta", "thuong ta",
+            "trung ta", "thieu ta", "dai uy", "thieu tuong", "trung tuong")  # fmt: skip
+# What a person did at an event, asked as "Ai chủ trì …?" / "Ai dự …?".
+PARTS = ("chu tri", "du", "phat bieu", "trao", "ky", "bao cao", "dieu hanh", "tham du")
+
+
+@dataclass(frozen=True)
+class Person:
+    passage: Passage
+    sentence: str
+    clause: str  # the ';'-clause around the name: where the offices are written
+    name: str  # as written, without the rank or title
+    title: str  # the rank or title written before the name ("Đại tá"), or ""
+    at: int  # offset of the name in `sentence`
+
+
+def _capital_runs(sentence: str) -> list[list[re.Match]]:
+    """Runs of consecutive capitalised words (as matches)."""
+    runs: list[list[re.Match]] = []
+    last_end = None
+    for m in re.finditer(r"\w+", sentence):
+        word = m.group()
+        if word[0].isupper() and word.isalpha():
+            if runs and last_end is not None and sentence[last_end : m.start()] == " ":
+                runs[-1].append(m)
+            else:
+                runs.append([m])
+            last_end = m.end()
+        else:
+            last_end = None
+    return runs
+
+
+def _clause_around(sentence: str, start: int) -> str:
+    """From the clause start (after ';' or ':') before `start` to the next ';'."""
+    left = max(sentence.rfind(";", 0, start), sentence.rfind(":", 0, start)) + 1
+    right = sentence.find(";", start)
+    return sentence[left : right if right >= 0 else len(sentence)]
+
+
+def read_people(passage: Passage) -> list[Person]:
+    """Each personal name in the paragraph (2-4 capitalised words starting with a family
+    name, or any such run right after a rank or title), with that rank or title."""
+    text = passage.paragraph_text
+    out = []
+    for a, b in split_sentences(text) or [(0, len(text))]:
+        sentence = text[a:b].strip()
+        for run in _capital_runs(sentence):
+            words = [m.group() for m in run]
+            title = next((t for t in _TITLES
+                          if sentence[: run[0].start()].rstrip().endswith(t)), "")  # fmt: skip
+            first = (
+                0
+                if title and fold(words[0]) not in ADMIN_WORDS
+                else next(
+                    (i for i in range(len(words) - 1) if _looks_like_name(words[i : i + 4])), None
+                )
+            )
+            if first is None or len(words) - first < 2:
+                continue
+            name = " ".join(words[first : first + 4])
+            if fold(name) in PROVINCES:  # "Lâm Đồng": Lâm is also a family name
+                continue
+            at = run[first].start()
+            if first:  # "Ông Lê Quang Toản": the title is the run's first word
+                title = words[first - 1] if words[first - 1] in _TITLES else ""
+            out.append(Person(passage, sentence, _clause_around(sentence, at), name,
+                              title[:1].upper() + title[1:], at))  # fmt: skip
+    return out
+
+
+# Family names as written (with diacritics: "Trưởng" is an office, "Trương" a name).
+_SURNAMES = set(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương "
+    "Trịnh Trương Lâm Phùng Mai Tô Hà Lương Đinh Tạ Cao Lưu Kiều Chu Quách Thái Đàm Lò Nông "
+    "Hứa Triệu Y Rah Ksor Siu Rơ Kpă Lù Sùng Giàng Vi Lạc Tống Thạch Lục Hầu Mạc Khổng La Âu "
+    "Doãn Kim Từ Ninh Diệp Thân Quan Khúc Văn Nay Rcom Puih Nie Hồ".split()
+)
+
+
+def _looks_like_name(run: list[str]) -> bool:
+    """A Vietnamese personal name: a family name first, 2-4 words."""
+    return 2 <= len(run) <= 4 and run[0] in _SURNAMES
+
+
+def role_words(question: str) -> set[str]:
+    """Offices and ranks a question names, as folded phrases, with "pho" (deputy) kept
+    ("Phó Giám đốc" -> {"pho giam doc"}; "Trưởng Công an" -> {"truong"})."""
+    folded = f" {' '.join(tokens(question))} "
+    found = set()
+    for office in _OFFICES:
+        for m in re.finditer(rf" (pho )?{office} ", folded):
+            found.add(f"{m.group(1) or ''}{office}")
+    # "chi huy truong" also contains "truong": keep the longest
+    return {r for r in found if not any(r != o and f" {r} " in f" {o} " for o in found)}
+
+
+def holds_roles(text: str, roles: set[str] | frozenset[str]) -> bool:
+    """`text` names every office in `roles`, and not as a deputy's unless asked so."""
+    folded = f" {' '.join(tokens(text))} "
+    for role in roles:
+        if f" {role} " not in folded:
+            return False
+        # every mention is "Phó …": the text names the deputy, not the office asked for
+        if not role.startswith("pho ") and folded.count(f" {role} ") == folded.count(
+            f" pho {role} "
+        ):
+            return False
+    return True
+
+
+def office_place(person: Person, roles, known=()) -> str | None:
+    """The place of the office the clause gives this person ("Trưởng Công an xã Ia Pal (H.
+    Chư Sê)" -> "ia pal"): the first place named within a few words after the office; ""
+    for a generic one ("Giám đốc Công an tỉnh"); None when none is named."""
+    folded = fold(person.clause)
+    for role in roles:
+        m = re.search(rf"\b{role}\b", folded)
+        if not m:
+            continue
+        for place in read_places(person.clause[m.end() :], known):
+            if place.start <= 25:
+                return place.name
+            break
+    return None
+
+
+def part_asked(question: str) -> str:
+    """What the question asks the person did ("chu tri" for "Ai chủ trì hội nghị?")."""
+    folded = f" {' '.join(tokens(question))} "
+    return next((p for p in PARTS if f" {p} " in folded), "")
+
+
+def does(person: Person, part: str) -> bool:
+    """The clause says this person did `part` (chủ trì, dự, …), right after the name and
+    its offices, before the next person is named."""
+    if not part:
+        return True
+    rest = person.sentence[person.at :]
+    name_end = len(person.name)
+    nxt = [run[0].start() for run in _capital_runs(rest[name_end:])
+           if _looks_like_name([m.group() for m in run])]  # fmt: skip
+    span = rest[: name_end + nxt[0]] if nxt else rest
+    return f" {part} " in f" {' '.join(tokens(span))} "

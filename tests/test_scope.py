@@ -1,0 +1,151 @@
+"""Reading scope: periods, places, figures and questions (no models)."""
+
+from assistant.facts import candidates, read_figures, several_reports
+from assistant.places import read_places
+from assistant.query import read_query
+from assistant.scope import article_month, carried_periods, fits, read_periods
+from assistant.types import Passage
+
+
+def _labels(text, ref=None):
+    return [(text[m.start : m.end], m.period.label(), m.reference) for m in read_periods(text, ref)]
+
+
+def test_periods_are_read_as_written_and_take_their_year_from_the_sentence():
+    text = "Báo cáo tai nạn tháng 8 và 8 tháng đầu năm 2022 (tăng 3 vụ so với cùng kỳ năm 2021)."
+    assert _labels(text) == [
+        ("tháng 8", "tháng 8/2022", False),
+        ("8 tháng đầu năm 2022", "8 tháng đầu năm 2022", False),
+        ("năm 2021", "năm 2021", True),  # what the figure is compared with
+    ]
+
+
+def test_periods_without_a_year_count_from_the_article_date():
+    text = "Ba tháng cuối năm, 8 tháng qua, từ đầu năm đến nay, hiện có, năm qua, quý III"
+    labels = [label for _, label, _ in _labels(text, (2024, 10))]
+    assert labels == ["3 tháng cuối năm 2024", "8 tháng đầu năm 2024",
+                      "từ đầu năm 2024 đến tháng 10", "tháng 10/2024", "năm 2024",
+                      "quý III/2024"]  # fmt: skip
+    # "năm qua" in a January review is the year just ended
+    assert _labels("Trong năm qua, toàn huyện", (2025, 1))[0][1] == "năm 2024"
+
+
+def test_ranges_school_years_and_ratios():
+    text = "Giai đoạn 2020-2021 có 5 vụ; năm học 2023-2024 có 9/17 huyện; Nghị quyết 12/2025/QH15"
+    assert [label for _, label, _ in _labels(text)] == [
+        "giai đoạn 2020-2021",
+        "năm học 2023-2024",
+    ]
+
+
+def test_how_a_figure_period_fits_the_asked_one():
+    (year,) = [m.period for m in read_periods("năm 2023")]
+    (half,) = [m.period for m in read_periods("6 tháng đầu năm 2023")]
+    (day,) = [m.period for m in read_periods("ngày 14/3/2023")]
+    (span,) = [m.period for m in read_periods("giai đoạn 2022-2023")]
+    assert fits(year, year) == 3 and fits(half, half) == 3
+    assert fits(year, half) == 0 and fits(half, year) == 0  # a part is not the whole
+    assert fits(year, span) == 0  # nor is a two-year total
+    # a day inside the year: a count on that day ("có 420 camera") or an event the year
+    # locates ("bão số 9 năm 2020"), but not what was counted over the year
+    assert fits(year, day, measure="stock") == 2 and fits(year, day, measure="event") == 2
+    assert fits(year, day) == 0
+    assert fits(year, None, (2024, 1)) == 1  # a review published after the year ended
+    assert fits(year, None, (2023, 7)) == 0  # published before the year was over
+    assert fits(year, None, (2023, 7), "event") == 2  # an event reported in that year
+    assert fits(year, None, None) == 0  # nothing says when
+    assert fits(None, half) == 3
+
+
+def test_article_month_from_a_dateline_without_a_year():
+    lead = "Sáng 27/12, Công an tỉnh tổ chức hội nghị tổng kết công tác năm 2024 và triển khai "
+    assert article_month(lead + "nhiệm vụ năm 2025.") == (2024, 12)
+    assert article_month(lead.replace("27/12", "9/1") + "nhiệm vụ năm 2025.") == (2025, 1)
+    assert article_month("Chiều 5/6/2023, tại hội trường huyện") == (2023, 6)
+    assert article_month("Công an huyện vừa bắt giữ hai đối tượng") is None
+
+
+def test_a_period_carries_into_the_next_paragraphs():
+    lead = "Tổng kết công tác năm 2023 và triển khai nhiệm vụ năm 2024"
+    paragraphs = [
+        lead,
+        "Trong 9 tháng đầu năm, toàn tỉnh xảy ra 40 vụ.",
+        "Trong đó, huyện A 12 vụ.",
+    ]
+    assert carried_periods(lead, paragraphs, (2023, 10)) == ["năm 2023", "năm 2023",
+                                                             "9 tháng đầu năm"]  # fmt: skip
+
+
+def test_places_after_administrative_words_in_lists_and_generic():
+    text = (
+        "Chủ tịch UBND TP. Hòa Mỹ Trần Văn Bảy cho biết toàn tỉnh có 40 vụ; H. Ia Lốp "
+        "(12 vụ), Krông Tre (9 vụ), xã Ea Lam (3 vụ). Nguyễn Văn Tư (35 tuổi) bị bắt."
+    )
+    found = [(p.name, p.level) for p in read_places(text)]
+    assert found == [("hoa my", "city"), ("", "province"), ("ia lop", "district"),
+                     ("krong tre", ""), ("ea lam", "commune")]  # fmt: skip
+    assert [p.name for p in read_places("gia lai va hoa my", {"hoa my"}, any_case=True)] == [
+        "gia lai",
+        "hoa my",
+    ]
+
+
+ARTICLE = Passage(
+    id="p1", article="a.txt", title="Tai nạn giao thông 9 tháng", date="2024-10", paragraph=3,
+    start=0, end=0, text="",
+    paragraph_text=(
+        "Trong tháng 9, toàn tỉnh xảy ra 11 vụ tai nạn giao thông, làm chết 6 người. "
+        "Tính chung 9 tháng đầu năm, toàn tỉnh xảy ra 95 vụ tai nạn giao thông, làm chết 51 "
+        "người, bị thương 60 người; so với cùng kỳ năm 2023 giảm 7 vụ (6,9%), tăng 3 người "
+        "chết. Trong đó, TP. Hòa Mỹ 30 vụ, H. Ia Lốp 14 vụ."
+    ),
+    context="Tai nạn giao thông 9 tháng. Ban An toàn giao thông tỉnh Lam Sơn báo cáo.",
+    carried="9 tháng đầu năm 2024",
+)  # fmt: skip
+
+
+def _best(question, passages=(ARTICLE,)):
+    figures = [f for p in passages for f in read_figures(p, {"lam son"})]
+    query = read_query(question, known_places={"lam son", "hoa my", "ia lop"})
+    ranked = candidates(query, figures)
+    return ranked[0][1].value if ranked else None
+
+
+def test_the_figure_for_the_asked_period_place_and_thing():
+    assert _best("9 tháng đầu năm 2024, tỉnh Lam Sơn có bao nhiêu vụ tai nạn giao thông?") == "95"
+    assert _best("Tháng 9/2024 Lam Sơn xảy ra bao nhiêu vụ TNGT?") == "11"
+    assert _best("9 tháng đầu năm 2024, TNGT ở Lam Sơn làm chết bao nhiêu người?") == "51"
+    assert _best("9 tháng đầu năm 2024, huyện Ia Lốp có bao nhiêu vụ TNGT?") == "14"
+    assert _best("Số vụ TNGT 9 tháng đầu năm 2024 ở Lam Sơn giảm bao nhiêu?") == "7"
+    # nothing for another year, or for a district the paragraph does not break down
+    assert _best("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?") is None
+    assert _best("9 tháng đầu năm 2024, xã Ea Lam có bao nhiêu vụ TNGT?") is None
+    assert _best("9 tháng đầu năm 2024, Lam Sơn có bao nhiêu vụ cháy?") is None
+
+
+def test_the_same_figure_reported_at_two_dates_is_a_series_latest_first():
+    older = Passage(id="p0", article="b.txt", title="Camera", date="2023-05", paragraph=2,
+                    start=0, end=0, text="", context="Camera an ninh tỉnh Lam Sơn.",
+                    paragraph_text="Toàn tỉnh hiện có 420 camera an ninh.")  # fmt: skip
+    newer = Passage(id="p2", article="c.txt", title="Camera", date="2024-08", paragraph=4,
+                    start=0, end=0, text="", context="Camera an ninh tỉnh Lam Sơn.",
+                    paragraph_text="Đến nay toàn tỉnh có hơn 515 camera an ninh.")  # fmt: skip
+    query = read_query("Lam Sơn có bao nhiêu camera an ninh?", known_places={"lam son"})
+    figures = [f for p in (older, newer) for f in read_figures(p)]
+    series = several_reports(query, candidates(query, figures))
+    assert [f.value for f in series] == ["515", "420"]
+    assert series[0].phrase == "hơn 515 camera an ninh"
+    dated = read_query("Năm 2023 Lam Sơn có bao nhiêu camera an ninh?", known_places={"lam son"})
+    assert several_reports(dated, candidates(dated, figures)) is None
+
+
+def test_questions_are_read_once_into_what_they_ask():
+    q = read_query("Trong 6 tháng đầu năm 2023, TNGT ở TP. Hòa Mỹ làm chết bao nhiêu người?",
+                   known_places={"hoa my"})  # fmt: skip
+    assert (q.wants, q.counted, q.places) == ("figure", ("nguoi", "chet"), ("hoa my",))
+    assert q.period.label() == "6 tháng đầu năm 2023" and not q.delta
+    assert {"chet", "tai", "nan", "giao", "thong"} - {"tai"} <= q.words | {"tai"}
+    assert read_query("Ai là Giám đốc Công an tỉnh Lam Sơn?").delta is False  # not "giảm"
+    assert read_query("so vu tai nan giam bao nhieu").delta is True
+    assert read_query("Hội nghị diễn ra ngày nào?").wants == "date"
+    assert read_query("Ông ấy mang cấp bậc gì?").wants == "rank"
