@@ -66,12 +66,14 @@ def common(func):
                           "[ASSISTANT_CHROMA_URL]"),
         click.option("--embed-model", default=None,
                      help="sentence-transformers model id or folder [ASSISTANT_EMBED_MODEL]"),
-        click.option("--llm", type=click.Choice(["local", "openai"]), default=None,
+        click.option("--llm", type=click.Choice(["local", "openai", "ollama"]), default=None,
                      help="Generation backend [ASSISTANT_LLM; default local]"),
         click.option("--llm-model", default=None,
-                     help="GGUF path (local) or model name (openai) [ASSISTANT_LLM_MODEL]"),
+                     help="GGUF path (local) or model name (openai, ollama) "
+                          "[ASSISTANT_LLM_MODEL]"),
         click.option("--llm-base-url", default=None,
-                     help="OpenAI-compatible server URL [ASSISTANT_LLM_BASE_URL]"),
+                     help="Server URL: OpenAI-compatible /v1, or Ollama's "
+                          "[ASSISTANT_LLM_BASE_URL]"),
         click.option("-v", "--verbose", is_flag=True, help="Log what happens."),
     ]  # fmt: skip
     for option in reversed(options):
@@ -93,7 +95,7 @@ articles_option = click.option(
     "articles_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder of .txt/.md/.html articles [ASSISTANT_ARTICLES_DIR; default seeds]",
+    help="Folder of .txt/.md/.html/.docx/.pdf articles [ASSISTANT_ARTICLES_DIR; default seeds]",
 )
 
 

@@ -28,9 +28,11 @@ class Config:
     # Embeddings: a local folder or any sentence-transformers model id ("" = the default).
     embed_model: str = ""
     embed_dtype: str = "bfloat16"
-    # Generation: "local" (GGUF in-process via xllamacpp) or "openai" (any compatible server).
+    # Generation (a llama-index LLM each): "local" (GGUF in-process via llama.cpp), "openai"
+    # (any OpenAI-compatible server: OpenAILike) or "ollama" (an Ollama server).
     llm: str = "local"
-    llm_model: str = ""  # GGUF path for local ("" = the default), model name for openai
+    llm_model: str = ""  # GGUF path for local ("" = the default), model name otherwise
+    # openai: the server's /v1 URL; ollama: its root (a trailing /v1 is dropped)
     llm_base_url: str = "http://127.0.0.1:11434/v1"
     llm_api_key: str = ""
     llm_threads: int = 0  # 0 = all cores
@@ -107,8 +109,8 @@ def load_config(**overrides) -> Config:
             kind = next(f.type for f in fields(Config) if f.name == name)
             values[name] = _coerce(value, kind) if isinstance(value, str) else value
     config = replace(config, **values)
-    if config.llm not in ("local", "openai"):
-        raise ValueError(f"llm must be 'local' or 'openai', not {config.llm!r}")
+    if config.llm not in ("local", "openai", "ollama"):
+        raise ValueError(f"llm must be 'local', 'openai' or 'ollama', not {config.llm!r}")
     if config.fusion not in ("rrf", "dense", "bm25"):
         raise ValueError(f"fusion must be rrf, dense or bm25, not {config.fusion!r}")
     return config

@@ -22,7 +22,7 @@ from serving import free_port
 
 from assistant.answer import NOT_FOUND_VI, Assistant, QuestionError
 from assistant.config import Config
-from assistant.llm import OpenAICompatibleLLM
+from assistant.llm import make_llm
 from assistant.retrieve import Retriever
 from index import build as build_module
 from index.build import build_index
@@ -164,6 +164,11 @@ def test_an_answer_steered_by_an_injected_article_is_replaced_by_the_cited_figur
 # -- the LLM backend down or hanging ------------------------------------------------------
 
 
+def _openai_at(url: str, timeout: float):
+    """The OpenAI-compatible backend (llama-index's OpenAILike) pointed at `url`."""
+    return make_llm(Config(llm="openai", llm_base_url=url, llm_model="any", llm_timeout=timeout))
+
+
 def _assistant_with(llm, seed_index):
     config = Config(index_dir=seed_index)
     return Assistant(Retriever(seed_index, HashEmbedder(), config), llm, config)
@@ -171,7 +176,7 @@ def _assistant_with(llm, seed_index):
 
 def test_llm_down_gives_the_retrieved_paragraphs_and_says_so(seed_index):
     closed = free_port()  # nothing listens there
-    llm = OpenAICompatibleLLM(f"http://127.0.0.1:{closed}/v1", "any", timeout=2)
+    llm = _openai_at(f"http://127.0.0.1:{closed}/v1", timeout=2)
     answer = _assistant_with(llm, seed_index).ask(CAMERA_Q)
     assert not answer.found and "Không gọi được mô hình" in answer.text
     assert any("gần 300 mắt camera" in c.text for c in answer.citations)
@@ -184,8 +189,7 @@ def test_llm_that_never_answers_times_out_with_sources(seed_index):
     held = []
     threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
     try:
-        llm = OpenAICompatibleLLM(f"http://127.0.0.1:{server.getsockname()[1]}/v1", "any",
-                                  timeout=1.5)  # fmt: skip
+        llm = _openai_at(f"http://127.0.0.1:{server.getsockname()[1]}/v1", timeout=1.5)
         started = time.perf_counter()
         answer = _assistant_with(llm, seed_index).ask(CAMERA_Q)
         assert time.perf_counter() - started < 20
