@@ -17,12 +17,12 @@ CPU_KEY := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | md5sum | cut -c
 WHEELS  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vn-news-assistant/wheels/$(CPU_KEY)
 LLAMA_CMAKE_ARGS := -DLLAMA_LLGUIDANCE=OFF -DLLAMA_BUILD_BORINGSSL=OFF
 
-.PHONY: run test install models index lint clean browser native-llm
+.PHONY: run test install models index lint clean browser fonts native-llm
 
 run: index
 	$(PY) -m assistant serve
 
-test: models browser
+test: models browser fonts
 	$(PY) -m pytest -q
 
 install: $(STAMP) $(NATIVE)
@@ -58,6 +58,11 @@ models: install
 browser:
 	command -v chromium >/dev/null || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+
+# A font with Vietnamese glyphs for the PDFs the tests write (Debian's DejaVu).
+fonts:
+	test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-dejavu-core; }
 
 index: models
 	$(PY) -m assistant index --articles seeds

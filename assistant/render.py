@@ -1,8 +1,8 @@
 """How an `Answer` is shown: HTML for the web chat, plain text for the API and the CLI.
 
 Web: `[n]` markers become superscript links to the numbered "Nguồn" list under the answer;
-each source shows headline, date, file and paragraph, with the supporting sentence
-highlighted, long paragraphs trimmed around it and expandable. Everything taken from an
+each source shows headline, date, file, page (PDF) and paragraph, with the supporting
+sentence highlighted, long paragraphs trimmed around it and expandable. Everything taken from an
 article or the model is HTML-escaped. Layout and events are in `assistant.web`.
 """
 
@@ -70,6 +70,7 @@ def _source_html(uid: str, c: Citation) -> str:
         for part in (
             c.date or "",
             f"<code>{_esc(c.article)}</code>",
+            f"trang {c.page}" if c.page is not None else "",
             f"đoạn {c.paragraph}",
         )
         if part
@@ -130,6 +131,7 @@ def answer_text(answer: Answer) -> str:
     lines = [answer.text, "", "Nguồn:"]
     for c in answer.citations:
         date = f", {c.date}" if c.date else ""
-        lines.append(f"[{c.n}] {c.title}{date} ({c.article}, đoạn {c.paragraph})")
+        page = f", trang {c.page}" if c.page is not None else ""
+        lines.append(f"[{c.n}] {c.title}{date} ({c.article}{page}, đoạn {c.paragraph})")
         lines.append(f"    “{c.quote}”")
     return "\n".join(lines)

@@ -1,17 +1,21 @@
 """Build the heavy components (embedder, retriever, LLM, Assistant) from a `Config`.
 
 Checks first that the configured models exist, so a missing model reads as one clear
-message ("run `make models`") instead of a loader's traceback.
+message ("run `make models`") instead of a loader's traceback. The CLI, the web page,
+`assistant bench` and `assistant.llamaindex` all get their Assistant here.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+from assistant.answer import Assistant, Turn
 from assistant.config import Config
 from assistant.models import EMBEDDING_GEMMA, QWEN_15B, is_installed
+from assistant.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +62,22 @@ def make_embedder(config: Config):
     return SentenceTransformerEmbedder(config.embed_model_path, config.embed_dtype)
 
 
+class PagedAssistant(Assistant):
+    """The Assistant, with the PDF page of each cited paragraph added to its citations
+    (looked up in the index by article and paragraph: `answer.cite` does not carry it).
+    Everything else is `Assistant.ask` unchanged."""
+
+    def ask(self, question: str, history: list[Turn] | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:  # fmt: skip
+        answer = super().ask(question, history, on_token=on_token)
+        return answer.with_pages(self.retriever.page_of)
+
+
 def make_assistant(config: Config, embedder=None, llm=None):
-    """The full read path. Fails fast (before loading models) when there is no index."""
-    from assistant.answer import Assistant
-    from assistant.llm import make_llm
+    """The full read path. Fails fast (before loading models) when there is no index.
+    `llm`: instead of the configured backend, the assistant's `LLM` interface or any
+    llama-index LLM."""
+    from assistant.llm import as_chat, make_llm
     from assistant.retrieve import Retriever
     from index.store import IndexError_, read_manifest
 
@@ -75,4 +91,4 @@ def make_assistant(config: Config, embedder=None, llm=None):
         check_llm_model(config)
     embedder = embedder or make_embedder(config)
     retriever = Retriever(config.index_dir, embedder, config)
-    return Assistant(retriever, llm or make_llm(config), config)
+    return PagedAssistant(retriever, as_chat(llm) if llm else make_llm(config), config)

@@ -5,18 +5,27 @@ These are plain dataclasses: no llama-index, Chroma or Gradio types cross module
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 
 
 @dataclass(frozen=True)
 class Article:
-    """One cleaned article: its file name, headline, `YYYY-MM` date (or None) and paragraphs."""
+    """One cleaned article: its file name, headline, `YYYY-MM` date (or None) and paragraphs.
+
+    `pages`: for paged formats (PDF), the 1-based page each paragraph starts on, one per
+    paragraph; empty otherwise."""
 
     file: str
     title: str
     date: str | None
     paragraphs: tuple[str, ...]
     sha256: str = ""
+    pages: tuple[int, ...] = ()
+
+    def page_of(self, paragraph: int) -> int | None:
+        """The page the 1-based `paragraph` starts on (None when the format has none)."""
+        return self.pages[paragraph - 1] if 0 < paragraph <= len(self.pages) else None
 
 
 @dataclass(frozen=True)
@@ -43,12 +52,15 @@ class Passage:
     # The start of the paragraph before, when this one continues it ("Trong đó, huyện A 14
     # vụ" breaks down the figure written there): what its bare figures count.
     follows: str = ""
+    page: int | None = None  # the page the paragraph starts on (PDF), else None
 
     def metadata(self) -> dict:
         data = asdict(self)
         data.pop("id")
         data.pop("text")
         data["date"] = self.date or ""
+        if self.page is None:  # stored metadata holds no None values
+            data.pop("page")
         return data
 
     @classmethod
@@ -66,6 +78,7 @@ class Passage:
             context=meta.get("context", ""),
             carried=meta.get("carried", ""),
             follows=meta.get("follows", ""),
+            page=int(meta["page"]) if meta.get("page") else None,
         )
 
 
@@ -80,6 +93,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class Citation:
+    """A cited paragraph: `text` is the whole paragraph, `quote` the sentence that supports
+    the answer; `page` the PDF page the paragraph starts on (None for other formats)."""
+
     n: int
     article: str
     title: str
@@ -87,6 +103,7 @@ class Citation:
     paragraph: int
     text: str
     quote: str
+    page: int | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -109,3 +126,11 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "seconds": round(self.seconds, 3),
         }
+
+    def with_pages(self, page_of: Callable[[str, int], int | None]) -> Answer:
+        """The same answer, each citation with the page `page_of(article, paragraph)` gives."""
+        if not any(c.page is None for c in self.citations):
+            return self
+        cited = tuple(c if c.page is not None else replace(c, page=page_of(c.article, c.paragraph))
+                      for c in self.citations)  # fmt: skip
+        return replace(self, citations=cited)

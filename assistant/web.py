@@ -26,6 +26,7 @@ from assistant.feedback import FeedbackLog
 from assistant.library import Library, LibraryError, summary
 from assistant.render import answer_html, answer_text, draft_html, status_html
 from assistant.types import Answer
+from index.loader import SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -213,9 +214,9 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
                                  column_widths=["24%", "56%", "10%", "10%"],
                                  show_search="search")  # fmt: skip
             limit = library.max_upload_bytes / 1_000_000
-            upload = gr.File(label=f"Tải bài báo lên (.txt, .md, .html; tối đa {limit:g} MB)",
-                             file_count="multiple", file_types=[".txt", ".md", ".html", ".htm"],
-                             elem_id="upload")  # fmt: skip
+            upload = gr.File(label=f"Tải bài báo lên (.txt, .md, .html, .docx, .pdf; tối đa "
+                                   f"{limit:g} MB)", file_count="multiple",
+                             file_types=list(SUFFIXES), elem_id="upload")  # fmt: skip
             with gr.Row():
                 pick = gr.Dropdown(choices=[r[0] for r in _rows(library)], label="Bài cần xoá",
                                    scale=3, elem_id="pick")  # fmt: skip

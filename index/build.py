@@ -10,7 +10,9 @@ converges to what a fresh build holds:
 3. the manifest (the commit point) is replaced atomically, naming both;
 4. only then are stale passages and the old BM25 folder deleted.
 A `.dirty` marker makes the next run sweep what an interrupted run left behind.
-Reading and chunking are in `index.loader` / `index.chunker`; storage in `index.store`.
+`build_index` takes a folder; `build_from_articles` articles read elsewhere (llama-index
+Documents: `index.documents`). Reading and chunking are in `index.loader` /
+`index.chunker`; storage in `index.store`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.types import Article
 from index.chunker import ChunkSettings, chunk
 from index.embedder import Embedder
 from index.loader import UnreadableArticle, article_files, load
@@ -94,13 +97,21 @@ def check_compatible(
         )
 
 
-def _scan(
-    articles_dir: Path, report: IndexReport, known: dict[str, dict]
-) -> dict[str, tuple[Path, str, dict]]:
-    """{name: (path, sha256, stat)} of the readable article files; duplicates reported once.
+@dataclass(frozen=True)
+class Source:
+    """One article to index: the sha256 that says whether it changed, the file's size and
+    modification time (empty when it is no file), and how to read it."""
+
+    sha256: str
+    stat: dict
+    read: Callable[[], Article]
+
+
+def _scan(articles_dir: Path, report: IndexReport, known: dict[str, dict]) -> dict[str, Source]:
+    """{name: Source} of the readable article files; duplicates reported once.
     A file whose size and modification time match what the manifest recorded is not read
     again (its recorded hash is trusted), so a no-op run over 100k files only stats them."""
-    current: dict[str, tuple[Path, str, dict]] = {}
+    current: dict[str, Source] = {}
     seen: dict[str, str] = {}
     for path in article_files(articles_dir):
         name = str(path.relative_to(articles_dir))
@@ -119,7 +130,7 @@ def _scan(
             report.duplicates.append((name, seen[digest]))
             continue
         seen[digest] = name
-        current[name] = (path, digest, stat)
+        current[name] = Source(digest, stat, functools.partial(load, path, name))
     return current
 
 
@@ -200,9 +211,70 @@ def build_index(
     Passages go to the embedder `batch_size` at a time: sentence-transformers sorts each
     call by length, so large calls pad less (measured 2026-11-21, 2 cores: 256 per call
     4.5 passages/s against 2.2-3.7 with 32 per call)."""
+    scan = functools.partial(_scan, articles_dir)
+    return _update(index_dir, embedder, settings, scan, rebuild, progress, batch_size, reembed,
+                   on_progress, chroma_url)  # fmt: skip
+
+
+def article_digest(article: Article) -> str:
+    """sha256 of what an article says (for articles that come as no file)."""
+    parts = (article.file, article.title, article.date or "", *article.paragraphs,
+             ",".join(map(str, article.pages)))  # fmt: skip
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def build_from_articles(
+    articles: list[Article],
+    index_dir: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    rebuild: bool = False,
+    progress: bool = False,
+    chroma_url: str = "",
+) -> IndexReport:
+    """Bring `index_dir` in line with `articles` (already read: from llama-index
+    Documents, say, see `index.documents`) as `build_index` does with a folder: new ones
+    added, changed ones re-chunked, ones no longer given removed, same content under two
+    names indexed once. Each `Article.file` names one article."""
+    names = [a.file for a in articles]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise IndexError_(f"two different articles are both named {twice[0]!r}: name each once")
+
+    def sources(report: IndexReport, known: dict) -> dict[str, Source]:
+        current: dict[str, Source] = {}
+        seen: dict[str, str] = {}
+        for article in articles:
+            digest = article.sha256 or article_digest(article)
+            if digest in seen:
+                report.duplicates.append((article.file, seen[digest]))
+                continue
+            seen[digest] = article.file
+            current[article.file] = Source(digest, {}, lambda a=article: a)
+        return current
+
+    with exclusive(index_dir):
+        return _update(index_dir, embedder, settings, sources, rebuild, progress,
+                       chroma_url=chroma_url)  # fmt: skip
+
+
+def _update(
+    index_dir: Path,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    scan: Callable[[IndexReport, dict[str, dict]], dict[str, Source]],
+    rebuild: bool = False,
+    progress: bool = False,
+    batch_size: int = 256,
+    reembed: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    chroma_url: str = "",
+) -> IndexReport:
+    """The update itself, under the index dir's lock: `scan(report, known)` says which
+    articles there are now ({name: Source})."""
     from tqdm import tqdm
 
-    started = time.perf_counter()  # the articles folder was checked by `_locked`
+    started = time.perf_counter()
     if rebuild:
         # Manifest first: an interrupted rebuild must not look like a finished index.
         (index_dir / "manifest.json").unlink(missing_ok=True)
@@ -215,11 +287,11 @@ def build_index(
         check_compatible(manifest, embedder.name, settings, chroma_url)
 
     report = IndexReport()
-    current = _scan(articles_dir, report, manifest.articles)
+    current = scan(report, manifest.articles)
     old = manifest.articles
     removed = [name for name in old if name not in current]
     todo = [
-        n for n, (_, d, _) in current.items() if reembed or n not in old or old[n]["sha256"] != d
+        n for n, src in current.items() if reembed or n not in old or old[n]["sha256"] != src.sha256
     ]
     report.unchanged = len(current) - len(todo)  # reembed: counted while reading
     report.removed = len(removed)
@@ -238,31 +310,34 @@ def build_index(
 
         # 1. read, chunk, embed and add what is new (passages already stored are reused)
         articles: dict[str, dict] = {
-            n: {**a, **current[n][2]} for n, a in old.items() if n in current and n not in todo
+            n: {**a, **current[n].stat} for n, a in old.items() if n in current and n not in todo
         }
         stored = manifest.live_ids()
         reuse = set() if reembed else stored
         pending = []
         for name in tqdm(todo, desc="Reading articles", unit="article", disable=not progress):
-            path, digest, stat = current[name]
+            source = current[name]
             try:
-                article = load(path, name)
+                article = source.read()
             except (UnreadableArticle, OSError) as exc:
                 report.skipped.append((name, str(exc)))
                 continue
             passages = chunk(article, settings)
             pending += [p for p in passages if p.id not in reuse]
-            report.updated += name in old and old[name]["sha256"] != digest
+            changed = name in old and old[name]["sha256"] != source.sha256
+            report.updated += changed
             report.added += name not in old
-            report.unchanged += name in old and old[name]["sha256"] == digest
+            report.unchanged += name in old and not changed
             articles[name] = {
-                "sha256": digest,
-                **stat,
+                "sha256": source.sha256,
+                **source.stat,
                 "title": article.title,
                 "date": article.date,
                 "paragraphs": len(article.paragraphs),
                 "passages": [p.id for p in passages],
             }
+            if article.pages:  # the page each paragraph starts on (PDF): cited with it
+                articles[name]["pages"] = list(article.pages)
         bar = tqdm(total=len(pending), desc="Embedding passages", unit="passage",
                    disable=not progress)  # fmt: skip
         for i in range(0, len(pending), batch_size):

@@ -2,7 +2,8 @@
 
 Token counts use tiktoken with the encodings that llama-index-core ships (offline: the
 cache dir is set before tiktoken is imported). Each passage keeps its article, headline,
-date, 1-based paragraph number and character span. Embedding and storage live elsewhere.
+date, 1-based paragraph number, page (PDF) and character span. Embedding and storage live
+elsewhere.
 """
 
 from __future__ import annotations
@@ -136,9 +137,12 @@ def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
         follows = ""
         if number > 1 and _CONTINUES.match(fold(paragraph)):
             follows = article.paragraphs[number - 2][:FOLLOWS_MAX]
+        page = article.page_of(number)
+        # the page is part of the id only where there is one (other ids stay as they were)
+        where = (str(page),) if page is not None else ()
         for start, end in _windows(paragraph, settings):
             pid = passage_id(article.file, number, paragraph[start:end], context,
-                             carried[number - 1], follows)  # fmt: skip
+                             carried[number - 1], follows, *where)  # fmt: skip
             if pid in seen:  # the same words twice in one paragraph: one passage is enough
                 continue
             seen.add(pid)
@@ -156,6 +160,7 @@ def chunk(article: Article, settings: ChunkSettings) -> list[Passage]:
                     context=context,
                     carried=carried[number - 1],
                     follows=follows,
+                    page=page,
                 )
             )
     return passages

@@ -1,10 +1,12 @@
-"""Read article files (.txt, .md, .html) into clean `Article`s.
+"""Read article files (.txt, .md, .html, .docx, .pdf) into clean `Article`s.
 
 Covers: decoding (UTF-8 with/without BOM, UTF-16 with BOM, Windows-1258 fallback), NFC
 normalisation, the `date YYYY-MM` marker some articles start with (else the month of the
 lead's dateline, "Chiều 14/3/2023"), the headline, scraping
 debris (`.jpg) |`, lone `|`), odd whitespace, Markdown/HTML markup. Photo captions stay
-as text. It does not chunk (see `index.chunker`).
+as text. Word and PDF files are read into lines by `index.formats` (a PDF's paragraphs
+keep their page), then cleaned by the same rules (`from_lines`). It does not chunk (see
+`index.chunker`).
 """
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 from assistant.scope import article_month, latest_month
 from assistant.text import nfc, split_sentences
 from assistant.types import Article
+from index.formats import FormatError, read_docx, read_pdf
 
-SUFFIXES = (".txt", ".md", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
+BINARY_READERS = {".docx": read_docx, ".pdf": read_pdf}
 
 _DATE = re.compile(r"^\s*date\s+(\d{4})-(\d{1,2})(?:-\d{1,2})?\b\s*")
 _DEBRIS = re.compile(
@@ -167,18 +172,23 @@ def split_long(paragraph: str) -> list[str]:
     return [*out, current] if current else out
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
+def _paragraphs(lines: list[str], pages: list[int] | None = None) -> tuple[list[str], list[int]]:
     """Non-empty lines are paragraphs; a line starting in lower case continues the last one
-    (a caption or sentence broken over two lines). Over-long ones are split."""
+    (a caption or sentence broken over two lines). Over-long ones are split. With `pages`
+    (one per line), also the page each paragraph starts on."""
     out: list[str] = []
-    for line in lines:
+    starts: list[int] = []
+    for i, line in enumerate(lines):
         if not line or _DEBRIS.match(line):
             continue
         if out and line[0].islower() and not re.search(r"[.!?…]$", out[-1]):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
-    return [piece for paragraph in out for piece in split_long(paragraph)]
+            starts.append(pages[i] if pages else 0)
+    pieces = [(piece, page) for paragraph, page in zip(out, starts, strict=True)
+              for piece in split_long(paragraph)]  # fmt: skip
+    return [p for p, _ in pieces], [page for _, page in pieces] if pages else []
 
 
 def lead_index(paragraphs: list[str] | tuple[str, ...]) -> int:
@@ -187,8 +197,9 @@ def lead_index(paragraphs: list[str] | tuple[str, ...]) -> int:
     return next((i for i, p in enumerate(paragraphs[:4]) if len(p.split()) >= 12), 0)
 
 
-def parse(text: str, file: str, suffix: str = ".txt") -> Article:
-    """Turn raw article text into an `Article` (raises UnreadableArticle if it has no text)."""
+def text_lines(text: str, suffix: str = ".txt") -> tuple[list[str], str]:
+    """Raw article text as lines without markup (HTML, Markdown by `suffix`), and the
+    headline the markup names ("" if none)."""
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
     title = ""
     if suffix in (".html", ".htm"):
@@ -196,25 +207,49 @@ def parse(text: str, file: str, suffix: str = ".txt") -> Article:
         title = html.unescape(title)
     elif suffix == ".md":
         text, title = _markdown_to_text(text)
-    lines = [_clean_line(line) for line in text.split("\n")]
-    lines = [line for line in lines if line and not _DEBRIS.match(line)]
+    return text.split("\n"), title
+
+
+def parse(text: str, file: str, suffix: str = ".txt") -> Article:
+    """Turn raw article text into an `Article` (raises UnreadableArticle if it has no text)."""
+    lines, title = text_lines(text, suffix)
+    return from_lines(lines, file, title)
+
+
+def from_lines(
+    lines: list[str], file: str, title: str = "", pages: list[int] | None = None
+) -> Article:
+    """An `Article` from its text lines (a known headline, and the page of each line for
+    paged formats): cleaning, date marker, headline and paragraphs as for any article."""
+    cleaned = [(_clean_line(nfc(line)), pages[i] if pages else 0) for i, line in enumerate(lines)]
+    kept = [(line, page) for line, page in cleaned if line and not _DEBRIS.match(line)]
+    lines, pages = [line for line, _ in kept], ([page for _, page in kept] if pages else None)
+
+    def drop(i: int) -> None:
+        del lines[i]
+        if pages:
+            del pages[i]
+
+    title = nfc(title)
     date = None
     if lines and (m := _DATE.match(lines[0])):
         date = f"{m.group(1)}-{int(m.group(2)):02d}"
         lines[0] = lines[0][m.end() :].strip()
-        lines = [line for line in lines if line]
+        if not lines[0]:
+            drop(0)
     else:  # a line of its own under the headline: "Headline / date 2022-03 / text"
         for i, line in enumerate(lines[1:3], start=1):
             if (m := _DATE.match(line)) and m.end() == len(line):
                 date = f"{m.group(1)}-{int(m.group(2)):02d}"
-                del lines[i]
+                drop(i)
                 break
     # site crumbs above the headline ("Hà Nội", "Xã hội"): a line of three words or fewer
     while not title and len(lines) > 2 and len(lines[0].split()) <= 3:
-        lines = lines[1:]
+        drop(0)
     if not title and lines and _looks_like_headline(lines[0], lines[1:]):
-        title, lines = lines[0], lines[1:]
-    paragraphs = _paragraphs(lines)
+        title = lines[0]
+        drop(0)
+    paragraphs, starts = _paragraphs(lines, pages)
     if not paragraphs:
         raise UnreadableArticle("no text after cleaning")
     if not title:
@@ -228,7 +263,8 @@ def parse(text: str, file: str, suffix: str = ".txt") -> Article:
         lead = " ".join(paragraphs[: lead_index(paragraphs) + 2])
         found = article_month(lead[:800], title) or latest_month(paragraphs)
         date = f"{found[0]}-{found[1]:02d}" if found else None
-    return Article(file=file, title=_clean_line(title), date=date, paragraphs=tuple(paragraphs))
+    return Article(file=file, title=_clean_line(title), date=date, paragraphs=tuple(paragraphs),
+                   pages=tuple(starts))  # fmt: skip
 
 
 def load(path: Path, name: str | None = None) -> Article:
@@ -242,11 +278,17 @@ def load(path: Path, name: str | None = None) -> Article:
     raw = path.read_bytes()
     if not raw.strip():
         raise UnreadableArticle("empty file")
-    text = decode(raw)
     name = name or path.name
-    article = parse(text, name, Path(name).suffix.lower() or path.suffix.lower())
-    digest = hashlib.sha256(raw).hexdigest()
-    return Article(article.file, article.title, article.date, article.paragraphs, digest)
+    suffix = Path(name).suffix.lower() or path.suffix.lower()
+    if suffix in BINARY_READERS:
+        try:
+            read = BINARY_READERS[suffix](raw)
+        except FormatError as exc:
+            raise UnreadableArticle(str(exc)) from exc
+        article = from_lines(read.lines, name, read.title, read.pages)
+    else:
+        article = parse(decode(raw), name, suffix)
+    return replace(article, sha256=hashlib.sha256(raw).hexdigest())
 
 
 def article_files(folder: Path) -> list[Path]:

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from documents import DOCX_Q, write_docx, write_scanned_pdf
 from serving import BROWSER_FLAGS, CHROMIUM, start_server, stop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,13 +195,32 @@ def test_chat_keeps_answering_while_the_index_is_rebuilt(page, site):
     assert "giữ nguyên 5" in page.inner_text("#index-status")
 
 
-def test_upload_of_a_wrong_type_is_refused(page, site):
+def test_upload_a_word_article_and_ask_about_it(page, site):
     page.click("#tab-articles-button")
-    bad = site["base"] / "notes.pdf"
-    bad.write_bytes(b"%PDF-1.4 not an article")
+    write_docx(site["base"] / "lam-ha.docx")
+    page.locator("#upload input[type=file]").set_input_files(str(site["base"] / "lam-ha.docx"))
+    page.wait_for_function(
+        "document.querySelector('#index-status').innerText.includes('Đã lập chỉ mục')"
+    )
+    assert "thêm 1" in page.inner_text("#index-status")
+    page.click("#tab-chat-button")
+    answer = ask(page, DOCX_Q)
+    assert "214" in answer.locator("p").first.inner_text()
+    assert "lam-ha.docx" in answer.locator(".sources").inner_text()
+
+
+def test_upload_of_a_wrong_type_or_a_scan_is_refused(page, site):
+    page.click("#tab-articles-button")
+    bad = site["base"] / "notes.doc"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
     page.locator("#upload input[type=file]").set_input_files(str(bad))
     page.wait_for_timeout(1500)
-    assert not (site["articles"] / "notes.pdf").exists()
+    assert not (site["articles"] / "notes.doc").exists()
+    scan = write_scanned_pdf(site["base"] / "scan.pdf")
+    page.locator("#upload input[type=file]").set_input_files(str(scan))
+    page.wait_for_function(
+        "document.querySelector('#index-status').innerText.includes('no text layer')"
+    )
     assert not any(p.suffix == ".pdf" for p in site["articles"].iterdir())
 
 
