@@ -373,6 +373,11 @@ class NewsIndex:
         """The LLM that words the answers (a llama-index LLM for the built-in backends)."""
         return getattr(self.assistant.llm, "llm", self.assistant.llm)
 
+    @property
+    def embedder(self) -> Any:
+        """The embedding model the index was built with (to open or build another)."""
+        return self.assistant.retriever.embedder
+
     def as_retriever(self, similarity_top_k: int | None = None) -> NewsRetriever:
         top_k = similarity_top_k or self.assistant.config.context_passages
         return NewsRetriever(self.assistant.retriever, top_k)

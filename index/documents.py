@@ -4,11 +4,12 @@
 `assistant index` indexes a folder (see `index.build.build_from_articles`). How a
 Document maps to an article:
 
-- its name (what citations show): `metadata["file_name"]`, else the base name of
-  `metadata["file_path"]`, else the Document's id;
-- Documents with the same name are parts of one article, in page order when they give a
-  page (`page_label`, `page`, `page_number`: a PDF reader's one Document per page), else in
-  the order given; each paragraph then keeps the page it starts on;
+- Documents from the same file (`metadata["file_path"]`, else `file_name`, else the
+  Document's id) are parts of one article, in page order when they give a page
+  (`page_label`, `page`, `page_number`: a PDF reader's one Document per page), else in the
+  order given; each paragraph then keeps the page it starts on;
+- the article's name (what citations show) is the file name, or the whole path where two
+  files share a name;
 - the text is cleaned like a file's (`index.loader`; HTML and Markdown by the name's
   extension); `metadata["title"]` and a `metadata["date"]` ("2023-03", "2023-03-14…") win
   over what the text says.
@@ -36,13 +37,16 @@ PAGE_KEYS = ("page_label", "page", "page_number")
 _DATE = re.compile(r"^(\d{4})-(\d{1,2})\b")
 
 
-def document_name(document: Any) -> str:
+def _source(document: Any) -> str:
+    meta = document.metadata or {}
+    return str(meta.get("file_path") or meta.get("file_name") or document.doc_id)
+
+
+def _name(document: Any) -> str:
     meta = document.metadata or {}
     if meta.get("file_name"):
         return str(meta["file_name"])
-    if meta.get("file_path"):
-        return PurePath(str(meta["file_path"])).name
-    return str(document.doc_id)
+    return PurePath(_source(document)).name or _source(document)
 
 
 def _page(meta: dict) -> int | None:
@@ -82,9 +86,12 @@ def articles_from_documents(
     """(articles, skipped): one Article per name; (name, reason) for those with no text."""
     groups: dict[str, list[Any]] = {}
     for document in documents:
-        groups.setdefault(document_name(document), []).append(document)
+        groups.setdefault(_source(document), []).append(document)
+    names = {source: _name(parts[0]) for source, parts in groups.items()}
+    shared = {n for n in names.values() if list(names.values()).count(n) > 1}
+    named = {(names[s] if names[s] not in shared else s): parts for s, parts in groups.items()}
     articles, skipped = [], []
-    for name, parts in groups.items():
+    for name, parts in named.items():
         try:
             articles.append(_article(name, parts))
         except UnreadableArticle as exc:

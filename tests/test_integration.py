@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from documents import DOCX_Q, PDF_Q, write_docx, write_pdf
 from serving import start_server, stop
 
 from assistant.config import load_config
@@ -63,6 +64,54 @@ def test_ask_bao_loc_cameras_cites_the_exact_paragraph(real_index):
     cited = [(c["article"], c["paragraph"]) for c in answer["citations"]]
     assert ("001_221d6abb8b15921d.txt", 6) in cited
     assert all("gần 300 mắt camera" in c["quote"] for c in answer["citations"])
+
+
+def test_word_and_pdf_articles_added_to_the_folder_are_answered(real_index, tmp_path):
+    articles, index_dir = tmp_path / "articles", tmp_path / "index"
+    shutil.copytree(ROOT / "seeds", articles)
+    shutil.copytree(real_index, index_dir)  # the seeds are indexed already: only 2 are new
+    write_docx(articles / "lam-ha.docx")
+    write_pdf(articles / "da-lat.pdf")
+    result = cli("index", "--articles", str(articles), "--index-dir", str(index_dir), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (summary["added"], summary["unchanged"]) == (2, 5)
+    for question, figure, where in (
+        (DOCX_Q, "214", ("lam-ha.docx", 2, None)),
+        (PDF_Q, "35", ("da-lat.pdf", 3, 2)),
+    ):
+        result = cli("ask", question, "--index-dir", str(index_dir), "--json")
+        assert result.returncode == 0, result.stderr
+        answer = json.loads(result.stdout)
+        assert answer["found"] is True and figure in answer["answer"], answer
+        cited = answer["citations"][0]
+        assert (cited["article"], cited["paragraph"], cited["page"]) == where
+        assert figure in cited["quote"]
+
+
+def test_the_llamaindex_api_answers_with_the_real_models(real_index):
+    from llama_index.core.base.llms.types import ChatMessage
+    from llama_index.core.query_engine import RetrieverQueryEngine
+
+    from assistant.llamaindex import NewsIndex
+
+    index = NewsIndex.open(real_index)
+    response = index.as_query_engine().query("Bảo Lộc có bao nhiêu mắt camera an ninh?")
+    assert "300" in str(response) and response.metadata["found"] is True
+    assert response.source_nodes[0].metadata["article"] == "001_221d6abb8b15921d.txt"
+    assert "300" in response.source_nodes[0].metadata["quote"]
+    streamed = index.as_query_engine(streaming=True).query("Gia Lai có bao nhiêu mắt camera?")
+    pieces = list(streamed.response_gen)
+    assert pieces and "551" in str(streamed)
+    assert streamed.source_nodes[0].metadata["article"] == "002_7b481aa43f29ee0d.txt"
+    # the in-process llama.cpp model is a llama-index LLM of its own, streaming too
+    assert type(index.llm).__name__ == "LlamaCppLLM"
+    hello = [ChatMessage(role="user", content="Chào bạn, bạn là ai?")]
+    chunks = list(index.llm.stream_chat(hello, max_tokens=12))
+    assert chunks and chunks[-1].message.content == "".join(c.delta for c in chunks)
+    plain = RetrieverQueryEngine.from_args(index.as_retriever(), llm=index.llm)
+    response = plain.query("How many security cameras does Bao Loc have?")
+    assert str(response).strip() and response.source_nodes[0].node.node_id.startswith("001_")
 
 
 @pytest.mark.parametrize("questions", [DEV_SET, EXTRA_SET], ids=["dev", "extra"])

@@ -229,3 +229,25 @@ def test_documents_from_a_llamaindex_reader_are_indexed_and_cited(tmp_path, hash
     again = NewsIndex.from_documents(documents, config=config, embedder=hash_embedder,
                                      llm=ScriptedLlama(reply=reply))  # fmt: skip
     assert (again.report.removed, again.report.unchanged, again.report.added) == (1, 5, 0)
+
+
+def test_documents_of_one_file_are_one_article_and_same_names_stay_apart():
+    from index.documents import articles_from_documents
+
+    def doc(text, **metadata):
+        return Document(text=text, metadata=metadata)
+
+    articles, skipped = articles_from_documents([
+        doc("Tin A\nBài A có đoạn thứ hai.", file_path="/x/b/tin.txt", file_name="tin.txt",
+            page_label="2"),
+        doc("Tin A trang một\nBài A có đoạn thứ nhất.", file_path="/x/b/tin.txt",
+            file_name="tin.txt", page_label="1"),
+        doc("Tin B\nBài B ở thư mục khác.", file_path="/x/c/tin.txt", file_name="tin.txt"),
+        doc("Tin C\nBài C.", file_name="c.txt", title="Tiêu đề C", date="2024-05-02"),
+    ])  # fmt: skip
+    by_name = {a.file: a for a in articles}
+    assert sorted(by_name) == ["/x/b/tin.txt", "/x/c/tin.txt", "c.txt"] and not skipped
+    paged = by_name["/x/b/tin.txt"]
+    assert paged.title == "Tin A trang một" and paged.pages == (1, 2, 2)
+    assert paged.paragraphs[0] == "Bài A có đoạn thứ nhất."
+    assert (by_name["c.txt"].title, by_name["c.txt"].date) == ("Tiêu đề C", "2024-05")
