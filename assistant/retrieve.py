@@ -90,11 +90,6 @@ class Retriever:
                     log.info("index changed on disk: reloading")
                     self._load()
 
-    def page_of(self, article: str, paragraph: int) -> int | None:
-        """The page a paragraph starts on, for paged articles (PDF); None otherwise."""
-        pages = self.manifest.articles.get(article, {}).get("pages") or ()
-        return int(pages[paragraph - 1]) if 0 < paragraph <= len(pages) else None
-
     @property
     def vocabulary(self):
         """Folded words of the indexed articles (the BM25 vocabulary)."""

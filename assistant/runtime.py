@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 
-from assistant.answer import Assistant, Turn
 from assistant.config import Config
 from assistant.models import EMBEDDING_GEMMA, QWEN_15B, is_installed
-from assistant.types import Answer
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +59,6 @@ def make_embedder(config: Config):
     return SentenceTransformerEmbedder(config.embed_model_path, config.embed_dtype)
 
 
-class PagedAssistant(Assistant):
-    """The Assistant, with the PDF page of each cited paragraph added to its citations
-    (looked up in the index by article and paragraph: `answer.cite` does not carry it).
-    Everything else is `Assistant.ask` unchanged."""
-
-    def ask(self, question: str, history: list[Turn] | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:  # fmt: skip
-        answer = super().ask(question, history, on_token=on_token)
-        return answer.with_pages(self.retriever.page_of)
-
-
 def make_assistant(config: Config, embedder=None, llm=None):
     """The full read path. Fails fast (before loading models) when there is no index.
     `llm`: instead of the configured backend, the assistant's `LLM` interface or any
@@ -91,4 +77,6 @@ def make_assistant(config: Config, embedder=None, llm=None):
         check_llm_model(config)
     embedder = embedder or make_embedder(config)
     retriever = Retriever(config.index_dir, embedder, config)
-    return PagedAssistant(retriever, as_chat(llm) if llm else make_llm(config), config)
+    from assistant.answer import Assistant
+
+    return Assistant(retriever, as_chat(llm) if llm else make_llm(config), config)

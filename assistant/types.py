@@ -5,8 +5,7 @@ These are plain dataclasses: no llama-index, Chroma or Gradio types cross module
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 
 @dataclass(frozen=True)
@@ -126,11 +125,3 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "seconds": round(self.seconds, 3),
         }
-
-    def with_pages(self, page_of: Callable[[str, int], int | None]) -> Answer:
-        """The same answer, each citation with the page `page_of(article, paragraph)` gives."""
-        if not any(c.page is None for c in self.citations):
-            return self
-        cited = tuple(c if c.page is not None else replace(c, page=page_of(c.article, c.paragraph))
-                      for c in self.citations)  # fmt: skip
-        return replace(self, citations=cited)
