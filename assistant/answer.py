@@ -20,6 +20,7 @@ the refusal. Nothing unchecked is returned.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from assistant.people import (
     part_asked,
     read_people,
     role_words,
+    same_body,
 )
 from assistant.places import PROVINCES, place_names, read_places
 from assistant.query import Query, read_query
@@ -98,8 +100,8 @@ NEAR_BEST = 1.0
 
 
 _WHAT_ABOUT = re.compile(
-    r"^(?:va |the |vay )?(?:con|rieng) (?P<x>.+?)(?P<ask> (?:thi sao|thi the nao|thi nhu the nao|"
-    r"thi sao a|thi bao nhieu))?\W*$"
+    r"^(?:va |the |vay )?(?:con|rieng) (?P<x>.+?)(?P<ask> (?:thi |la |co )?(?:sao|the nao|"
+    r"nhu the nao|ra sao|sao a|bao nhieu(?: \w+){0,4}|may(?: \w+){0,3}))?\W*$"
     r"|^(?:and |so )?(?:what|how) about (?P<y>.+?)\W*$"
 )
 
@@ -123,8 +125,10 @@ def swap_subject(question: str, previous: str, known_places=()) -> str | None:
             return None
         at, end = old_periods[0].start, old_periods[0].end
     else:
-        if group == "x" and not match.group("ask") and not read_places(new, known_places, True):
-            return None  # "Còn bao nhiêu vụ …?" is a question of its own
+        if not any(p.name for p in read_places(new, known_places, True)) and not (
+            entities(new) and not role_words(new)
+        ):
+            return None  # "Còn bao nhiêu vụ …?", "Còn Bí thư Tỉnh ủy?": for the model to read
         old_places = [p for p in read_places(previous, known_places, True) if p.name]
         names = entities(previous)
         if old_places:
@@ -143,7 +147,7 @@ def swap_subject(question: str, previous: str, known_places=()) -> str | None:
 
 def cite(n: int, p: Passage, quote: str) -> Citation:
     return Citation(n=n, article=p.article, title=p.title, date=p.date, paragraph=p.paragraph,
-                    text=p.paragraph_text, quote=quote)  # fmt: skip
+                    text=p.paragraph_text, quote=quote, page=p.page)  # fmt: skip
 
 
 class QuestionError(ValueError):
@@ -362,10 +366,87 @@ class Assistant:
         if not about:
             return self._refuse(query, "no paragraph about the asked place")
         if query.wants == "figure" or (query.compare and len(query.subjects) > 1):
+            if os.environ.get("ASSISTANT_READER") == "v2":
+                parts = _parts(query)
+                if len(parts) > 1:
+                    return self._compare_read(query, parts, paragraphs, on_token)
+                if not query.also:
+                    return self._figure_read(query, about, on_token)
             return self._figure(query, about, on_token)
         if query.wants in ("person", "rank"):
             return self._person(query, about, on_token)
         return self._free(query, about, on_token)
+
+    # -- figures, read by the model ------------------------------------------------------
+    def _figure_read(self, query: Query, about: list[Passage], on_token) -> Answer:
+        """The model reads the best sentences of the paragraphs about the asked scope and
+        gives the figure; the figure must be written in a cited paragraph and nothing
+        written there may contradict the question's period, place, kind or role."""
+        shown = self._select(query, about)
+        if not shown:
+            return self._refuse(query, "no paragraph about the asked scope")
+        draft = self._generate(query, shown, on_token)
+        if is_refusal(draft):
+            return self._refuse(query, "model found no answer")
+        passages = [e.passage for e in shown]
+        draft = attach_marker(draft, passages, query.text)
+        verdict = self._check(draft, passages, query)
+        accepted: list[Figure] = []
+        if verdict.ok:
+            verdict, accepted = _figure_veto(draft, passages, query)
+        if not verdict.ok and verdict.kind == "figure":
+            # the figure read is ruled out: once more, told so (a small model then usually
+            # takes the right one of the same sentence: "93 người chết", not "90 bị thương")
+            log.info("draft rejected (%s): %r; asking again", verdict.reason, draft)
+            wrong = ", ".join(sorted(set(numbers(strip_markers(draft))) - set(numbers(query.text))))
+            note = (f"Con số {wrong} không đúng với câu hỏi ({verdict.reason}). Hãy đọc lại các "
+                    "đoạn trích; nếu không đoạn nào có con số đúng, trả lời NOT_FOUND")  # fmt: skip
+            draft = self._generate(query, shown, None, note)
+            if is_refusal(draft):
+                return self._refuse(query, f"rejected: {verdict.reason}; then no answer")
+            draft = attach_marker(draft, passages, query.text)
+            verdict = self._check(draft, passages, query)
+            if verdict.ok:
+                verdict, accepted = _figure_veto(draft, passages, query)
+        if not verdict.ok:
+            log.info("draft rejected (%s): %r", verdict.reason, draft)
+            return self._refuse(query, f"rejected: {verdict.reason}")
+        if accepted:  # the same figure reported at other dates: latest first
+            known = _known_places(query, about)
+            figures = [f for p in about for f in facts.read_figures(p, known)]
+            reports = facts.same_series(query, accepted[0], figures)
+            if reports:
+                return self._drafted(compose.reports_answer(query, reports), query, ("reports",))
+        answer = self._finish(draft, passages, query)
+        return _dated(answer, query, accepted)
+
+    def _compare_read(
+        self, query: Query, parts: list[Query], paragraphs: list[Passage], on_token
+    ) -> Answer:
+        """Two or more places or periods compared: the model reads the best sentences
+        for each and gives each one's figure; every part must get a cited figure that
+        nothing in its sentence rules out for that part."""
+        shown: list[Excerpt] = []
+        for part in parts:
+            about = [p for p in paragraphs if _about(part, p)]
+            for e in self._select(part, about)[:2]:
+                if all(e.passage.id != x.passage.id for x in shown):
+                    shown.append(e)
+        if not shown:
+            return self._refuse(query, "no paragraph about the compared scopes")
+        draft = self._generate(query, shown, on_token)
+        if is_refusal(draft):
+            return self._refuse(query, "model found no answer")
+        passages = [e.passage for e in shown]
+        verdict = self._check(draft, passages, query)
+        for part in parts:
+            if not verdict.ok:
+                break
+            verdict, _ = _figure_veto(draft, passages, part, strict=True)
+        if not verdict.ok:
+            log.info("draft rejected (%s): %r", verdict.reason, draft)
+            return self._refuse(query, f"rejected: {verdict.reason}")
+        return self._finish(draft, passages, query)
 
     # -- figures -----------------------------------------------------------------------
     def _figure(self, query: Query, about: list[Passage], on_token) -> Answer:
@@ -506,6 +587,9 @@ class Assistant:
         """Best sentences of the paragraphs that can speak of the asked period."""
         if query.period is not None:
             about = [p for p in about if _period_possible(query, p)]
+        weigh = None
+        if query.wants == "figure" and os.environ.get("ASSISTANT_READER") == "v2":
+            weigh = _figure_weights(query, about[: self.config.context_passages])
         return select(
             query.text,
             about[: self.config.context_passages],
@@ -514,15 +598,18 @@ class Assistant:
             self.config.chunk_encoding,
             self.config.context_min_share if not query.english else 0.0,
             query.places,
+            weigh,
         )
 
     # -- the model ---------------------------------------------------------------------
-    def _generate(self, query: Query, shown: list[Excerpt], on_token) -> str:
+    def _generate(self, query: Query, shown: list[Excerpt], on_token, note: str = "") -> str:
         lines = []
         for i, e in enumerate(shown, start=1):
             label = _label(query, e)
             lines.append(f"[{i}] ({label}) {e.text}" if label else f"[{i}] {e.text}")
         question = query.asked if query.english else query.text
+        if note:
+            question = f"{question}\n({note})"
         user = prompts.render("answer_user", excerpts="\n".join(lines), question=question)
         messages = [{"role": "system", "content": self._system}, {"role": "user", "content": user}]
         draft = self.llm.chat(messages, max_tokens=self.config.max_answer_tokens, on_token=on_token)
@@ -657,6 +744,69 @@ def _dated(answer: Answer, query: Query, near: list[Figure]) -> Answer:
     return replace(answer, text=text)
 
 
+def _known_places(query: Query, passages: list[Passage]) -> set[str]:
+    """Names known to be places when reading these paragraphs: those they write after an
+    administrative word, and those the question asks about ("Huyện Bảo Yên" makes the bare
+    "Bảo Yên 109" of a breakdown a place)."""
+    known = {n for p in passages for n in place_names(f"{p.context} {p.paragraph_text}")}
+    return known | set(query.places) | set(query.area)
+
+
+def _figure_weights(query: Query, passages: list[Passage]):
+    """A sentence whose every figure is ruled out for the question (another period,
+    place, kind or role: `facts.conflict`) weighs less when choosing what the model reads."""
+    known = _known_places(query, passages)
+    ruled: dict[tuple[str, str], list[bool]] = {}
+    for p in passages:
+        for f in facts.read_figures(p, known):
+            ruled.setdefault((p.id, f.sentence.strip()), []).append(bool(facts.conflict(query, f)))
+
+    def weigh(p: Passage, sentence: str) -> float:
+        marks = ruled.get((p.id, sentence.strip()))
+        return 0.3 if marks and all(marks) else 1.0
+
+    return weigh
+
+
+def _parts(query: Query) -> list[Query]:
+    """The single-scope questions a comparison is made of: one per place ("Gia Lai và Kon
+    Tum"), else one per period ("năm 2022 và năm 2023"); [query] when it compares nothing."""
+    if len(query.places) > 1:
+        return [replace(query, places=(p,), levels=(lv,), compare=False)
+                for p, lv in list(zip(query.places, query.levels, strict=True))[:3]]  # fmt: skip
+    periods = list(dict.fromkeys(query.periods))
+    if len(periods) > 1:
+        return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
+                for p in periods[:3]]  # fmt: skip
+    return [query]
+
+
+def _figure_veto(
+    draft: str, passages: list[Passage], query: Query, strict: bool = False
+) -> tuple[Verdict, list[Figure]]:
+    """The draft's figure, where its cited paragraphs write it, must not be ruled out by
+    what its sentence says (see `facts.conflict`); a figure the reader cannot place in a
+    sentence passes (the number check already found it in the paragraph). Also returns the
+    figures that pass."""
+    given = set(numbers(strip_markers(draft))) - set(numbers(query.text))
+    given -= {str(y) for p in query.periods for y in (p.first[0], p.last[0]) if y}
+    if not given:
+        return Verdict(False, "a figure was asked for and the answer gives none", "figure"), []
+    cited = [passages[n - 1] for n in parse_markers(draft) if 1 <= n <= len(passages)]
+    known = _known_places(query, cited)
+    figures = [f for p in cited for f in facts.read_figures(p, known) if f.value in given]
+    if strict:  # one part of a comparison: its figure must come from a paragraph about it
+        figures = [f for f in figures if _about(query, f.passage)]
+        if not figures:
+            return Verdict(False, f"no cited figure for {query.places or query.period}"), []
+    if not figures:
+        return Verdict(True), []
+    reasons = [facts.conflict(query, f) for f in figures]
+    if all(reasons):
+        return Verdict(False, reasons[0], "figure"), []
+    return Verdict(True), [f for f, r in zip(figures, reasons, strict=True) if not r]
+
+
 def _figure_verdict(draft: str, shown: list[Figure], near: list[Figure], query: Query) -> Verdict:
     """The draft's figure must be one that fits the question as well as the best one
     (right kind, period and place), in an excerpt it cites."""
@@ -682,6 +832,8 @@ def _people_fitting(query: Query, people: list[Person]) -> list[Person]:
         if query.roles:
             if not holds_roles(x.clause, query.roles):
                 continue
+            if not same_body(query.text, x.clause, query.roles):
+                continue  # "Giám đốc Sở Giao thông Vận tải" for "Giám đốc Công an tỉnh"
             place = office_place(x, query.roles)
             if place and query.places and place not in query.places:
                 continue  # "Trưởng Công an xã Ia Pal" is not the head of the district's police

@@ -9,6 +9,7 @@ Retrieval itself is in `assistant.retrieve`; checks in `assistant.verify`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.text import STOPWORDS, looks_like_instruction, numbers, split_sentences, tokens
@@ -38,6 +39,7 @@ def select(
     encoding: str = "o200k_base",
     min_share: float = 0.0,
     names: list[str] | tuple = (),
+    weigh: Callable[[Passage, str], float] | None = None,
 ) -> list[Excerpt]:
     """Per passage (in rank order), its best `max_sentences` sentences in reading order,
     stopping when `token_budget` would be exceeded (the first passage always fits).
@@ -45,7 +47,9 @@ def select(
     `min_share` drops what the question hardly touches: a sentence scoring below that
     share of the best sentence's score, and a passage after the first whose best sentence
     does (every token read costs prompt time). The question's `names` (folded places,
-    people) do not count: every passage shown already names them."""
+    people) do not count: every passage shown already names them. `weigh(passage,
+    sentence)` scales a sentence's score (down for one whose figures are all for another
+    period, place or kind than the one asked)."""
     q_terms = set(_terms(question))
     if min_share > 0:
         for name in names:
@@ -77,7 +81,8 @@ def select(
             value += 0.5
         return value
 
-    scores = [[score(x) for x in group] for group in sentences]
+    scores = [[score(x) * (weigh(p, x) if weigh else 1.0) for x in group]
+              for p, group in zip(passages, sentences, strict=True)]  # fmt: skip
     floor = min_share * max((max(g) for g in scores), default=0.0)
     out: list[Excerpt] = []
     used = 0

@@ -270,11 +270,13 @@ def _share_kinds(figures: list[Figure]) -> list[Figure]:
 
 
 def _after(period: Period | None, published: scope.Month | None) -> bool:
-    """The period ends after the article came out (a plan for "năm 2025" in a 2024 report)."""
+    """The period had not begun when the article came out (a plan for "năm 2025" in a 2024
+    report). One under way ("tháng 2.2022" read as the year 2022 in a March 2022 report, a
+    school year just opened) is not a plan."""
     span = period.span() if period is not None else None
     if span is None or published is None or period.kind in ("to_date", "as_of", "dates"):
         return False
-    return span[1] > published[0] * 12 + published[1]
+    return span[0] > published[0] * 12 + published[1]
 
 
 def _counted_end(after: str) -> int:
@@ -499,3 +501,94 @@ def several_reports(
     if len({f.value for f in figures}) < 2 or len({_when_key(f) for f in figures}) < 2:
         return None
     return figures[:3]
+
+
+_OUTCOME_WORDS = {"chet", "thuong", "tich"}  # killed, injured, missing (folded, expanded)
+# Words after a number that say what kind of thing it counts: when the question's and the
+# figure's differ, the figure counts something else ("36 vụ" for "bao nhiêu trường hợp").
+_CLASSIFIERS = {
+    "vu", "nguoi", "doi", "tuong", "truong", "hop", "ho", "camera", "xe", "phuong", "tien",
+    "ty", "trieu", "dong", "%", "luot", "khach", "lan", "hoc", "sinh", "can", "bo", "nha",
+    "ha", "kg", "gam", "tan", "banh", "vien", "don", "tin", "km", "m2", "km2", "xa",
+}  # fmt: skip
+
+
+def conflict(query: Query, figure: Figure) -> str:
+    """Why `figure` cannot answer `query`, read from what its sentence says, in words the
+    model is told when asked again ("" when nothing contradicts it). Only what is written
+    counts against a figure: a period, place or kind that is not known never rules it out.
+    This is the check a model's reading must pass, not a ranking: the model chooses, this
+    vetoes."""
+    if figure.role == "plan":
+        return "đó là chỉ tiêu, kế hoạch, không phải kết quả"
+    if query.delta != figure.role.startswith("delta") and figure.role != "growth":
+        if figure.role.startswith("delta"):
+            return "đó là mức tăng, giảm, không phải tổng số"
+        return "đó là tổng số, không phải mức tăng, giảm"
+    if query.percent and not figure.is_rate and figure.role != "ratio_total":
+        return "đó không phải tỷ lệ"
+    if query.versus and figure.versus and query.versus.span() != figure.versus.span():
+        return "đó là so sánh với kỳ khác"
+    if query.period is not None and figure.period is not None:
+        published = scope.month_of(figure.passage.date)
+        if scope.fits(query.period, figure.period, published, query.measure) == 0:
+            return f"đó là số liệu {figure.period.label()}, không phải {query.period.label()}"
+    if query.places and figure.place is not None and figure.place_written:
+        if not any(figure.place == name and same_level(level, figure.place_level, name)
+                   for name, level in zip(query.places, query.levels, strict=True)):  # fmt: skip
+            return "đó là số liệu của địa bàn khác"
+    if query.counted:
+        head = query.counted[0]
+        unit = figure.unit[:1]
+        if (
+            unit
+            and head in _CLASSIFIERS
+            and unit[0] in _CLASSIFIERS
+            and not same_unit(head, unit[0])
+            and head not in figure.unit[:3]
+            and not (query.percent and figure.is_rate)
+        ):
+            return "đó là số liệu về thứ khác"
+        asked = _OUTCOME_WORDS & set(query.counted)
+        written = _OUTCOME_WORDS & set(figure.unit + figure.before)
+        if asked and written and not asked & written:
+            return "đó là số liệu về thứ khác (người chết, bị thương, mất tích)"
+    return ""
+
+
+def _kind_words(f: Figure) -> set[str]:
+    return {w for w in (*f.unit, *f.before, *f.tail, *f.inherited) if w not in STOPWORDS}
+
+
+def same_series(
+    query: Query, anchor: Figure, figures: list[Figure], share: float = 0.6
+) -> list[Figure] | None:
+    """When the question gives no period: the figure `anchor` (the one answered) and the
+    figures other articles report for the same thing and place at other dates (same unit
+    and role, most of the anchor's words around them, nothing in their sentence ruling
+    them out), latest first, at most three. None when no other article reports it
+    differently."""
+    if query.period is not None or query.delta:
+        return None
+    words = _kind_words(anchor)
+    if not words:
+        return None
+    best: dict[str, tuple[float, Figure]] = {anchor.passage.article: (1.0, anchor)}
+    for g in figures:
+        if g.passage.article == anchor.passage.article or g.role != anchor.role:
+            continue
+        if g.unit[:1] != anchor.unit[:1] or conflict(query, g):
+            continue
+        if anchor.place and g.place and g.place != anchor.place:
+            continue
+        overlap = len(words & _kind_words(g)) / len(words)
+        if overlap >= share and overlap > best.get(g.passage.article, (0.0, None))[0]:
+            best[g.passage.article] = (overlap, g)
+    found = sorted((f for _, f in best.values()), key=_when_key, reverse=True)
+    if (
+        len(found) < 2
+        or len({f.value for f in found}) < 2
+        or len({_when_key(f) for f in found}) < 2
+    ):
+        return None
+    return found[:3]

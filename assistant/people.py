@@ -174,3 +174,36 @@ def does(person: Person, part: str) -> bool:
            if _looks_like_name([m.group() for m in run])]  # fmt: skip
     span = rest[: name_end + nxt[0]] if nxt else rest
     return f" {part} " in f" {' '.join(tokens(span))} "
+
+
+# Words after an office that say where it is, not which body it heads ("Giám đốc tỉnh").
+_WHERE_WORDS = {"tinh", "huyen", "xa", "phuong", "thanh", "thi", "tp", "tx", "quan", "o", "tai",
+                "cua", "nam", "hien", "moi", "la", "duoc", "nao", "dang", "nhiem"}  # fmt: skip
+
+
+def _body_after(text: str, role: str) -> list[str]:
+    """The folded, expanded words naming the body an office heads, right after the office
+    ("Giám đốc Sở Giao thông Vận tải" -> ["so", "giao", ...]); [] when none is written."""
+    from assistant.lexicon import expand
+
+    words = expand(tokens(text))
+    role_words_ = role.split()
+    n = len(role_words_)
+    for i in range(len(words) - n + 1):
+        if words[i : i + n] == role_words_:
+            return words[i + n : i + n + 3]
+    return []
+
+
+def same_body(question: str, clause: str, roles) -> bool:
+    """The office the clause gives is of the body the question names: "Giám đốc Công an
+    tỉnh" is not "Giám đốc Sở Giao thông Vận tải". Where the question names no body
+    after the office ("Chủ tịch tỉnh"), any body will do."""
+    for role in roles:
+        asked = _body_after(question, role)
+        if not asked or asked[0] in _WHERE_WORDS:
+            continue
+        written = _body_after(clause, role)
+        if written and written[0] not in _WHERE_WORDS and written[0] != asked[0]:
+            return False
+    return True

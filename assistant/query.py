@@ -110,7 +110,9 @@ def _counted(text: str) -> tuple[str, ...]:
     folded = fold(lower)  # fold keeps offsets: one letter per letter
     # a cause ("chết vì TNGT") is not what is counted; "do" is ambiguous without diacritics
     stop = _COUNTED_STOP | ({"vì", "bởi", "do"} if folded != lower else {"boi"})
-    found = [m for pattern in _COUNTED_AT for m in pattern.finditer(folded)]
+    found = [m for pattern in _COUNTED_AT for m in pattern.finditer(folded)
+             # "số" (a number of), not "sơ" of "sơ bộ", when the diacritics are typed
+             if pattern is not _COUNTED_AT[-1] or folded == lower or "số" in lower[m.start() : m.end()]]  # fmt: skip
     found += list(re.finditer(r"\bmấy\b|\bmay\b(?= (?:vu|nguoi|doi tuong|truong hop|ho|lan|luot))",
                               lower if folded != lower else folded))  # fmt: skip
     for m in found:
@@ -125,7 +127,7 @@ def _counted(text: str) -> tuple[str, ...]:
             # written before says which ones are counted
             before = [w for w in expand(tokens(lower[: m.start()])[-2:]) if w not in STOPWORDS]
             if counted[0] in ("nguoi", "ho"):
-                outcome = [w for w in before if w not in _VERBS]
+                outcome = [w for w in before if w not in _VERBS and not w.isdigit()]
             else:
                 outcome = [w for w in before if w in _OUTCOMES]
             return counted + tuple(w for w in outcome if w not in counted)
@@ -221,6 +223,13 @@ def read_query(
     relative = re.search(r"\b(?:nam|ky) (sau|ke tiep|tiep theo|truoc)(?: do)?\b", folded)
     shift = 0 if not relative else (-1 if relative.group(1) == "truoc" else 1)
     periods = [m for m in mentions if not m.reference and not (shift and m.period.year is None)]
+    # "hiện nay", "hiện có": now, i.e. the latest report (a count, not a period to match)
+    now = [m for m in periods if m.period.kind == "as_of" and m.period.year is None]
+    periods = [m for m in periods if m not in now]
+    # a day written to say which meeting or report ("hội nghị chiều 11/1/2024") does not
+    # scope a figure when a period is also asked ("năm 2023")
+    if any(m.period.kind != "day" for m in periods):
+        periods = [m for m in periods if m.period.kind != "day"]
     period = periods[0].period if periods else None
     counted = _counted("".join(masked))  # what is counted, without its place and period
     # "phát hiện bao nhiêu vụ …, bắt bao nhiêu đối tượng?": each part's own counted
@@ -231,7 +240,7 @@ def read_query(
     topic = _topic("".join(masked))
     if _EVENT.search(" ".join(tokens(" ".join(topic)))):
         measure = "event"
-    elif _STOCK.search(folded):
+    elif _STOCK.search(folded) or now:
         measure = "stock"
     else:
         measure = "flow"

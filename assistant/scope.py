@@ -154,7 +154,7 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"\btu dau nam(?: ({_YEAR}))?(?: (?:den|toi) (?:nay|thoi diem nay|"
                 rf"(?:giua |cuoi |het )?thang (\d{{1,2}})))?"),
      lambda g: Period((_year(g[0]), 1), (_year(g[0]), int(g[1]) if g[1] else 0), "to_date")),
-    (re.compile(rf"\bthang (\d{{1,2}})(?:\s*(?:/|-|nam)\s*({_YEAR}))?\b"),
+    (re.compile(rf"\bthang (\d{{1,2}})(?:\s*(?:/|-|\.|nam)\s*({_YEAR}))?\b"),
      lambda g: _month(int(g[0]), _year(g[1]))),
     (re.compile(r"\b(?:nam qua|nam vua qua)\b"), lambda g: Period((None, 1), (None, 12), "past")),
     (re.compile(r"\bca nam\b(?!\s*\d)"), lambda g: Period((None, 1), (None, 12), "year")),
@@ -347,9 +347,12 @@ def fits(
             return 2
         return 1 if span is not None and span[1] <= pub <= span[1] + 3 else 0
     if asked.year is None or given.year is None:
-        # "6 tháng đầu năm" (no year) against "6 tháng đầu năm 2023": the months must agree
+        # "6 tháng đầu năm" (no year) against "6 tháng đầu năm 2023": the months must agree;
+        # a figure whose year nothing says (an article with no date) is only plausible
         same = (asked.first[1], asked.last[1]) == (given.first[1], given.last[1])
-        return 3 if same and asked.year is None else 0
+        if not same:
+            return 0
+        return 3 if asked.year is None else 1 if published is None else 0
     a, g = asked.span(), given.span()
     assert a is not None and g is not None
     if a == g:

@@ -173,9 +173,12 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     for entity in (*query.places, *query.names, *query.codes):
         if not any(mentions(p, entity) for p in cited):
             return Verdict(False, f"cited paragraphs do not mention {entity!r}")
+    asked_words = set(tokens(f"{query.text} {query.asked}"))
     for word in capitalised(plain):
-        if query.english and word not in tokens(query.asked):
-            continue  # English words are not in Vietnamese paragraphs; names from the question are
+        if word in asked_words and not any(word in n.split() for n in query.names):
+            continue  # the question's own words ("TNGT", "Riêng"): checked above if names
+        if query.english:
+            continue  # English words are not in Vietnamese paragraphs
         if not any(mentions(p, word) for p in cited):
             return Verdict(False, f"the answer names {word!r}, which the cited paragraphs do not")
     new_words = content_tokens(plain) - content_tokens(query.text) - content_tokens(query.asked)
@@ -209,10 +212,23 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
 
 def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
     """Add `[k]` to an answer that has no marker when exactly one shown paragraph holds all
-    its figures and most of its new words."""
-    if parse_markers(answer) or not passages:
+    its figures (or, with none, most of its new words); point the markers at that paragraph
+    when the ones the model wrote hold none of the figures (it miscounted the excerpts)."""
+    if not passages:
         return answer
-    new_numbers = set(numbers(answer)) - set(numbers(question))
+    new_numbers = set(numbers(strip_markers(answer))) - set(numbers(question))
+    markers = parse_markers(answer)
+    if markers:
+        cited = {n for k in markers if 1 <= k <= len(passages)
+                 for n in numbers(passages[k - 1].paragraph_text)}  # fmt: skip
+        if not new_numbers or new_numbers & cited:
+            return answer
+        holders = [k for k, p in enumerate(passages, start=1)
+                   if new_numbers <= set(numbers(p.paragraph_text))]  # fmt: skip
+        if len(holders) != 1:
+            return answer
+        return _MARKER.sub("", answer).rstrip().rstrip(".") + f" [{holders[0]}]."
+    answer = strip_markers(answer)
     new_words = content_tokens(answer) - content_tokens(question)
     if not new_numbers and not new_words:
         return answer
@@ -220,7 +236,7 @@ def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
     for k, p in enumerate(passages, start=1):
         para_words = content_tokens(p.paragraph_text)
         if new_numbers <= set(numbers(p.paragraph_text)) and (
-            not new_words or len(new_words & para_words) >= 0.8 * len(new_words)
+            new_numbers or not new_words or len(new_words & para_words) >= 0.8 * len(new_words)
         ):
             fits.append(k)
     if len(fits) != 1:

@@ -149,3 +149,53 @@ def test_questions_are_read_once_into_what_they_ask():
     assert read_query("so vu tai nan giam bao nhieu").delta is True
     assert read_query("Hội nghị diễn ra ngày nào?").wants == "date"
     assert read_query("Ông ấy mang cấp bậc gì?").wants == "rank"
+
+
+def _allowed(question, passages=(ARTICLE,)):
+    """The figures of the paragraphs that nothing written rules out for the question."""
+    from assistant.facts import conflict
+
+    figures = [f for p in passages for f in read_figures(p, {"lam son", "hoa my", "ia lop"})]
+    query = read_query(question, known_places={"lam son", "hoa my", "ia lop"})
+    return {f.value for f in figures if not conflict(query, f)}
+
+
+def test_what_is_written_next_to_a_figure_rules_it_out_for_other_questions():
+    deaths = _allowed("9 tháng đầu năm 2024, TNGT ở Lam Sơn làm chết bao nhiêu người?")
+    assert "51" in deaths and not {"60", "95", "11", "6", "3"} & deaths  # injured, cases,
+    # September only, and a change are not the 9 months' deaths
+    cases = _allowed("9 tháng đầu năm 2024, tỉnh Lam Sơn có bao nhiêu vụ tai nạn giao thông?")
+    assert "95" in cases and not {"11", "30", "14", "7"} & cases  # month, districts, change
+    assert "14" in _allowed("9 tháng đầu năm 2024, huyện Ia Lốp có bao nhiêu vụ TNGT?")
+    assert not {"95", "30"} & _allowed("9 tháng đầu năm 2024, huyện Ia Lốp có bao nhiêu vụ TNGT?")
+    assert "7" in _allowed("Số vụ TNGT 9 tháng đầu năm 2024 ở Lam Sơn giảm bao nhiêu?")
+    assert "95" not in _allowed("Số vụ TNGT 9 tháng đầu năm 2024 ở Lam Sơn giảm bao nhiêu?")
+    assert not {"95", "11"} & _allowed("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?")
+
+
+def test_a_series_over_time_is_found_from_the_figure_answered():
+    from assistant.facts import same_series
+
+    older = Passage(id="p0", article="b.txt", title="Camera", date="2023-05", paragraph=2,
+                    start=0, end=0, text="", context="Camera an ninh tỉnh Lam Sơn.",
+                    paragraph_text="Toàn tỉnh hiện có 420 camera an ninh, 12 trạm.")  # fmt: skip
+    newer = Passage(id="p2", article="c.txt", title="Camera", date="2024-08", paragraph=4,
+                    start=0, end=0, text="", context="Camera an ninh tỉnh Lam Sơn.",
+                    paragraph_text="Đến nay toàn tỉnh có hơn 515 camera an ninh.")  # fmt: skip
+    query = read_query("Lam Sơn có bao nhiêu camera an ninh?", known_places={"lam son"})
+    figures = [f for p in (older, newer) for f in read_figures(p)]
+    anchor = next(f for f in figures if f.value == "420")
+    assert [f.value for f in same_series(query, anchor, figures)] == ["515", "420"]
+    dated = read_query("Năm 2023 Lam Sơn có bao nhiêu camera an ninh?", known_places={"lam son"})
+    assert same_series(dated, anchor, figures) is None
+
+
+def test_an_office_of_another_body_is_not_the_one_asked():
+    from assistant.people import same_body
+
+    asked = "Ai là Giám đốc Công an tỉnh Kon Tum?"
+    assert not same_body(asked, "Ông Phan Mười, Giám đốc Sở Giao thông Vận tải", {"giam doc"})
+    assert same_body(asked, "Đại tá Trần Văn Khải, Giám đốc Công an tỉnh", {"giam doc"})
+    assert same_body("Ai là Chủ tịch UBND tỉnh?", "ông A, Chủ tịch Ủy ban nhân dân tỉnh",
+                     {"chu tich"})  # fmt: skip
+    assert same_body("Ai là chủ tịch tỉnh?", "ông A, Chủ tịch HĐND tỉnh", {"chu tich"})
