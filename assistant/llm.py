@@ -35,9 +35,10 @@ class LLM(Protocol):
 
 
 class LocalLLM:
-    """llama.cpp in-process (xllamacpp). One request at a time: calls are serialised."""
+    """llama.cpp in-process (xllamacpp), with `parallel` slots of `n_ctx` tokens: calls from
+    several threads (one per slot, the rest wait) are decoded together in one batch."""
 
-    def __init__(self, gguf_path: str, threads: int = 0, n_ctx: int = 4096) -> None:
+    def __init__(self, gguf_path: str, threads: int = 0, n_ctx: int = 4096, parallel: int = 1):
         if not os.path.isfile(gguf_path):
             raise LLMError(
                 f"the generation model {gguf_path} is missing: run `make models` "
@@ -47,14 +48,14 @@ class LocalLLM:
 
         params = xlc.CommonParams()
         params.model.path = gguf_path
-        params.n_ctx = n_ctx
+        params.n_ctx = n_ctx * parallel  # llama.cpp divides it between the slots
         n_threads = threads or (os.cpu_count() or 2)
         params.cpuparams.n_threads = n_threads
         params.cpuparams_batch.n_threads = n_threads
-        params.n_parallel = 1
+        params.n_parallel = parallel
         params.verbosity = -1
         self._server = xlc.Server(params)
-        self._lock = threading.Lock()
+        self._lock = threading.BoundedSemaphore(parallel)
         self.name = os.path.basename(gguf_path)
         # What llama.cpp was compiled for ("AVX2 = 1 | AVX512 = 1 …"): see `make native-llm`.
         self.build = xlc.get_system_info().strip()
@@ -161,4 +162,4 @@ def make_llm(config) -> LLM:
         return OpenAICompatibleLLM(
             config.llm_base_url, config.llm_model, config.llm_api_key, config.llm_timeout
         )
-    return LocalLLM(config.llm_model_path, config.llm_threads, config.llm_ctx)
+    return LocalLLM(config.llm_model_path, config.llm_threads, config.llm_ctx, config.llm_parallel)
