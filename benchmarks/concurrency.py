@@ -12,7 +12,8 @@ and 16 users is 16 questions at once. Clients: `gradio` (gradio_client on `/chat
 alternate). Without --url a server is started on the seeds (index built in a temporary
 folder unless --index-dir holds one) and stopped afterwards; one warm-up answer per client
 kind is not counted. Prints a table and, last, one JSON line per level: p50, p95, max
-seconds, throughput (answers per minute) and how many answers were right.
+seconds, throughput (answers per minute), how many answers were right, and the peak
+memory of the server it started.
 """
 
 from __future__ import annotations
@@ -162,6 +163,16 @@ def ensure_index(index_dir: Path) -> None:
                     "--index-dir", str(index_dir)], cwd=ROOT, check=True)  # fmt: skip
 
 
+def peak_rss_mb(pid: int) -> float | None:
+    """The server process's peak resident memory (Linux), in MB."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return round(int(found.group(1)) / 1024) if found else None
+
+
 def machine() -> str:
     model = ""
     try:
@@ -206,11 +217,12 @@ def main() -> None:
                       f"{levels[-1]['answers_per_min']:.1f} answers/min, right "
                       f"{levels[-1]['right']}/{levels[-1]['answers']}", flush=True)  # fmt: skip
         finally:
+            peak = peak_rss_mb(proc.pid) if proc is not None else None
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=60)
     meta = {"date": date.today().isoformat(), "machine": machine(), "clients": args.clients,
-            "label": args.label}  # fmt: skip
+            "label": args.label, "server_peak_rss_mb": peak}  # fmt: skip
     for level in levels:
         print(json.dumps({**meta, **level}, ensure_ascii=False))
 
