@@ -280,7 +280,7 @@ def evaluate(questions_file, output, min_accuracy, max_wrong, **kwargs):  # fmt:
     "llm_parallel",
     type=click.IntRange(1, 64),
     default=None,
-    help="Answers generated at once (llama.cpp slots) [ASSISTANT_LLM_PARALLEL; default 4]",
+    help="Answers generated at once (llama.cpp slots) [ASSISTANT_LLM_PARALLEL; default 1]",
 )
 @articles_option
 @common

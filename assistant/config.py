@@ -36,8 +36,9 @@ class Config:
     llm_threads: int = 0  # 0 = all cores
     llm_ctx: int = 4096  # tokens of context per slot
     # Answers generated at once (llama.cpp slots, decoded together in one batch); more
-    # requests wait for a free slot. Local backend only.
-    llm_parallel: int = 4
+    # requests wait for a free slot. Local backend only. On 2 CPU cores more slots only
+    # share the same compute (README, "Many readers at once"): 1.
+    llm_parallel: int = 1
     llm_timeout: float = 120.0
     max_answer_tokens: int = 120
     # Chunking

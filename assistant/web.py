@@ -8,7 +8,8 @@ delete and rebuild, indexed incrementally with a progress bar while the chat kee
 answering. The API exposes `/chat` (one message in, answer text with numbered sources out).
 
 `launch` serves the page and the OpenAI-compatible routes (`assistant.openai_api`) on one
-port; several users' answers are generated at once (the LLM's parallel slots).
+port; the same question asked by several users at once is answered once
+(`assistant.shared`), and `--parallel` gives the LLM several slots.
 
 Binds 127.0.0.1 unless told otherwise, optional login (for the OpenAI routes an API key:
 the password, or user:password), never a share link, analytics off. How answers are
@@ -282,10 +283,9 @@ def parse_auth(value: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def chat_concurrency(config) -> int:
-    """Chat requests the page's queue lets through at once: enough to keep every LLM slot
-    busy (an answer also retrieves and checks between its model calls)."""
-    return max(1, 2 * config.llm_parallel)
+# Chat requests the page's queue lets through at once. The LLM's slots are the real limit:
+# past them, the page's requests and the API's wait for a slot together, in turn.
+CHAT_CONCURRENCY = 32
 
 
 def app(assistant: Assistant, config):
@@ -294,13 +294,15 @@ def app(assistant: Assistant, config):
     from fastapi import FastAPI
 
     from assistant.openai_api import router
+    from assistant.shared import SharedAnswers
 
     auth = parse_auth(config.auth)
+    assistant = SharedAnswers(assistant)  # the same question asked at once: answered once
     library = Library(config.articles_dir, config.index_dir, assistant.retriever.embedder,
                       config.chunk_settings(), int(config.max_upload_mb * 1_000_000),
                       config.chroma_url)  # fmt: skip
     demo = build(assistant, library, FeedbackLog(config.index_dir))
-    demo.queue(default_concurrency_limit=chat_concurrency(config))
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
     server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     server.include_router(router(assistant, auth))
     return gr.mount_gradio_app(server, demo, "/", server_name=config.host,

@@ -5,7 +5,9 @@ and 16 concurrent users, each answer scored against the gold set.
                                      [--clients mixed|gradio|openai] [--auth USER:PW]
 
 Every level answers the same 16 single-turn questions (the first 16 of the dev set and
-our own set: figures, names, no diacritics, English, unanswerable): N users share them
+our own set: figures, names, no diacritics, English, unanswerable; with --distinct 4 the
+first 4, each asked by 4 users, as in a newsroom where readers ask about the same story):
+N users share them
 round-robin and each asks its share one after another, so 1 user is 16 answers in a row
 and 16 users is 16 questions at once. Clients: `gradio` (gradio_client on `/chat`),
 `openai` (the official client on `/v1/chat/completions`, streamed), or `mixed` (users
@@ -41,9 +43,10 @@ QUESTIONS = 16
 SOURCE_LINE = re.compile(r"^\[(\d+)\] .*\(([^()]+), đoạn (\d+)\)$", re.M)
 
 
-def items() -> list[dict]:
+def items(distinct: int = QUESTIONS) -> list[dict]:
+    """16 questions: the first `distinct` single-turn ones, repeated in turn to make 16."""
     single = [i for path in SETS for i in read_questions(path) if len(i["turns"]) == 1]
-    return single[:QUESTIONS]
+    return [single[n % distinct] for n in range(QUESTIONS)]
 
 
 def record_from_text(text: str) -> dict:
@@ -115,7 +118,7 @@ def run_level(users: list, questions: list[dict]) -> dict:
         t.join()
     wall = time.perf_counter() - started
     seconds = sorted(s for _, _, s in results)
-    wrong = [i["id"] for i, r, _ in results if not score_one(i, r)["right"]]
+    wrong = {i["id"]: r["answer"][:160] for i, r, _ in results if not score_one(i, r)["right"]}
     return {
         "users": len(users),
         "answers": len(results),
@@ -125,7 +128,7 @@ def run_level(users: list, questions: list[dict]) -> dict:
         "wall_s": round(wall, 2),
         "answers_per_min": round(60 * len(results) / wall, 2),
         "right": len(results) - len(wrong),
-        "wrong": sorted(wrong),
+        "wrong": dict(sorted(wrong.items())),
         "errors": errors,
     }
 
@@ -190,6 +193,12 @@ def main() -> None:
     ap.add_argument("--users", default="1,4,16")
     ap.add_argument("--clients", choices=["mixed", "gradio", "openai"], default="mixed")
     ap.add_argument("--auth", default="", help="user:password the server was started with")
+    ap.add_argument(
+        "--distinct",
+        type=int,
+        default=QUESTIONS,
+        help="how many different questions among the 16 (default: all different)",
+    )
     ap.add_argument("--label", default="", help="what this run measures (printed)")
     args = ap.parse_args()
 
@@ -205,7 +214,7 @@ def main() -> None:
         try:
             kinds = {"gradio": [GradioUser], "openai": [OpenAIUser],
                      "mixed": [GradioUser, OpenAIUser]}[args.clients]  # fmt: skip
-            questions = items()
+            questions = items(args.distinct)
             for kind in kinds:  # warm-up, not counted
                 kind(url, auth).ask(questions[0]["turns"][0])
             levels = []
@@ -222,7 +231,7 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(timeout=60)
     meta = {"date": date.today().isoformat(), "machine": machine(), "clients": args.clients,
-            "label": args.label, "server_peak_rss_mb": peak}  # fmt: skip
+            "label": args.label, "distinct": args.distinct, "server_peak_rss_mb": peak}  # fmt: skip
     for level in levels:
         print(json.dumps({**meta, **level}, ensure_ascii=False))
 

@@ -215,8 +215,8 @@ LOAD_QUESTIONS = {
 
 
 def test_sixteen_users_at_once_each_get_their_own_answer(site):
-    """Requests queue (one answer generated at a time, first come first served); every
-    user gets the answer to their own question, none mixed up with another's."""
+    """Answers are generated together (llama.cpp's parallel slots); every user gets the
+    answer to their own question, none mixed up with another's."""
     import statistics
     import time
     from concurrent.futures import ThreadPoolExecutor
