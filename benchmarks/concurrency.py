@@ -6,16 +6,16 @@ and 16 concurrent users, each answer scored against the gold set.
 
 Every level answers the same 16 single-turn questions (the first 16 of the dev set and
 our own set: figures, names, no diacritics, English, unanswerable; with --distinct 4 the
-first 4, each asked by 4 users, as in a newsroom where readers ask about the same story):
-N users share them
-round-robin and each asks its share one after another, so 1 user is 16 answers in a row
-and 16 users is 16 questions at once. Clients: `gradio` (gradio_client on `/chat`),
+first 4, each asked by 4 users, as when readers ask about the same story): N users share
+them round-robin and each asks its share one after another, so 1 user is 16 answers in a
+row and 16 users is 16 questions at once. Clients: `gradio` (gradio_client on `/chat`),
 `openai` (the official client on `/v1/chat/completions`, streamed), or `mixed` (users
 alternate). Without --url a server is started on the seeds (index built in a temporary
-folder unless --index-dir holds one) and stopped afterwards; one warm-up answer per client
-kind is not counted. Prints a table and, last, one JSON line per level: p50, p95, max
-seconds, throughput (answers per minute), how many answers were right, and the peak
-memory of the server it started.
+folder unless --index-dir holds one) and stopped afterwards. Before each level the index's
+manifest time is bumped (with --index-dir or a started server), so that the server forgets
+the answers it keeps, and one warm-up answer per client kind is not counted. Prints a
+table and, last, one JSON line per level: p50, p95, max seconds, throughput (answers per
+minute), how many answers were right, and the peak memory of the server it started.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from assistant.evaluate import percentile, read_questions, score_one
 ROOT = Path(__file__).resolve().parents[1]
 SETS = [ROOT / "tests/data/dev_questions.jsonl", ROOT / "tests/data/extra_questions.jsonl"]
 QUESTIONS = 16
+WARM_UP = "Tỉnh Gia Lai có bao nhiêu mắt camera an ninh?"  # not one of the 16
 SOURCE_LINE = re.compile(r"^\[(\d+)\] .*\(([^()]+), đoạn (\d+)\)$", re.M)
 
 
@@ -133,6 +134,15 @@ def run_level(users: list, questions: list[dict]) -> dict:
     }
 
 
+def forget_answers(index_dir: Path | None) -> None:
+    """Make the server forget the answers it keeps (as an index update does: the manifest's
+    time changes), so that a level does not reuse the answers of the one before."""
+    manifest = index_dir / "manifest.json" if index_dir else None
+    if manifest and manifest.is_file():
+        stat = manifest.stat()
+        os.utime(manifest, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -205,9 +215,9 @@ def main() -> None:
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     proc = None
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.url
+        url, index_dir = args.url, args.index_dir
         if url is None:
-            index_dir = args.index_dir or Path(tmp) / "index"
+            index_dir = index_dir or Path(tmp) / "index"
             ensure_index(index_dir)
             proc, url = start_server(index_dir, args.auth)
         url = url if url.endswith("/") else url + "/"
@@ -215,10 +225,11 @@ def main() -> None:
             kinds = {"gradio": [GradioUser], "openai": [OpenAIUser],
                      "mixed": [GradioUser, OpenAIUser]}[args.clients]  # fmt: skip
             questions = items(args.distinct)
-            for kind in kinds:  # warm-up, not counted
-                kind(url, auth).ask(questions[0]["turns"][0])
             levels = []
             for n in (int(x) for x in args.users.split(",")):
+                forget_answers(index_dir)
+                for kind in kinds:  # warm-up (and the index re-read), not counted
+                    kind(url, auth).ask(WARM_UP)
                 users = [kinds[i % len(kinds)](url, auth) for i in range(n)]
                 levels.append(run_level(users, questions))
                 print(f"{n:>3} users: p50 {levels[-1]['p50_s']:.1f} s, p95 "
