@@ -277,15 +277,24 @@ def evaluate(questions_file, output, min_accuracy, max_wrong, **kwargs):  # fmt:
 @click.option(
     "--auth", default=None, help="Require login, user:password [ASSISTANT_AUTH; default none]"
 )
+@click.option(
+    "--parallel",
+    "llm_parallel",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Answers generated at once (llama.cpp slots) [ASSISTANT_LLM_PARALLEL; default 1]",
+)
 @articles_option
 @common
 @edge
-def serve(host, port, auth, articles_dir, **kwargs):
-    """Start the web chat (Gradio) with the articles panel for ARTICLES."""
+def serve(host, port, auth, llm_parallel, articles_dir, **kwargs):
+    """Start the web chat (Gradio) with the articles panel for ARTICLES, and the
+    OpenAI-compatible API (/v1/chat/completions, /v1/models) on the same port."""
     from assistant.runtime import make_assistant
     from assistant.web import launch, parse_auth
 
-    config = _config(kwargs, host=host, port=port, auth=auth, articles_dir=articles_dir)
+    config = _config(kwargs, host=host, port=port, auth=auth, articles_dir=articles_dir,
+                     llm_parallel=llm_parallel)  # fmt: skip
     parse_auth(config.auth)  # a malformed value fails before the models load
     started = time.perf_counter()
     assistant = make_assistant(config)

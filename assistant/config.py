@@ -36,7 +36,11 @@ class Config:
     llm_base_url: str = "http://127.0.0.1:11434/v1"
     llm_api_key: str = ""
     llm_threads: int = 0  # 0 = all cores
-    llm_ctx: int = 4096
+    llm_ctx: int = 4096  # tokens of context per slot
+    # Answers generated at once (llama.cpp slots, decoded together in one batch); more
+    # requests wait for a free slot. Local backend only. On 2 CPU cores more slots only
+    # share the same compute (README, "Many readers at once"): 1.
+    llm_parallel: int = 1
     llm_timeout: float = 120.0
     max_answer_tokens: int = 120
     # Chunking
@@ -111,6 +115,8 @@ def load_config(**overrides) -> Config:
     config = replace(config, **values)
     if config.llm not in ("local", "openai", "ollama"):
         raise ValueError(f"llm must be 'local', 'openai' or 'ollama', not {config.llm!r}")
+    if config.llm_parallel < 1:
+        raise ValueError(f"llm_parallel must be at least 1, not {config.llm_parallel}")
     if config.fusion not in ("rrf", "dense", "bm25"):
         raise ValueError(f"fusion must be rrf, dense or bm25, not {config.fusion!r}")
     return config

@@ -44,7 +44,8 @@ class LlamaCppLLM(CustomLLM):
 
     model_path: str = Field(description="Path of the GGUF file.")
     threads: int = Field(default=0, description="CPU threads (0: all cores).")
-    context_window: int = Field(default=4096, description="Context size (n_ctx).")
+    context_window: int = Field(default=4096, description="Context size (n_ctx) per slot.")
+    parallel: int = Field(default=1, description="llama.cpp slots decoded together.")
     max_tokens: int = Field(default=256, description="Tokens generated when a call sets none.")
     temperature: float = Field(default=0.0, description="Sampling temperature.")
     build: str = Field(default="", description="What llama.cpp was compiled for.")
@@ -54,26 +55,27 @@ class LlamaCppLLM(CustomLLM):
     _lock: Any = PrivateAttr(default=None)
 
     def __init__(self, model_path: str, threads: int = 0, context_window: int = 4096,
-                 **kwargs: Any) -> None:  # fmt: skip
+                 parallel: int = 1, **kwargs: Any) -> None:  # fmt: skip
         if not os.path.isfile(model_path):
             raise LLMError(
                 f"the generation model {model_path} is missing: run `make models` "
                 "(or set ASSISTANT_LLM_MODEL to a GGUF file)"
             )
         super().__init__(model_path=model_path, threads=threads, context_window=context_window,
-                         **kwargs)  # fmt: skip
+                         parallel=parallel, **kwargs)  # fmt: skip
         import xllamacpp as xlc
 
         params = xlc.CommonParams()
         params.model.path = model_path
-        params.n_ctx = context_window
+        params.n_ctx = context_window * parallel  # llama.cpp divides it between the slots
         n_threads = threads or (os.cpu_count() or 2)
         params.cpuparams.n_threads = n_threads
         params.cpuparams_batch.n_threads = n_threads
-        params.n_parallel = 1
+        params.n_parallel = parallel
         params.verbosity = -1
         self._server = xlc.Server(params)
-        self._lock = threading.Lock()
+        # one call per slot at a time; the rest wait (with 1 slot, calls are serialised)
+        self._lock = threading.BoundedSemaphore(parallel)
         # "AVX2 = 1 | AVX512 = 1 …": see `make native-llm`.
         self.build = xlc.get_system_info().strip()
 

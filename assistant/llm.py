@@ -131,6 +131,7 @@ def local_llm(config) -> Any:
         config.llm_model_path,
         threads=config.llm_threads,
         context_window=config.llm_ctx,
+        parallel=config.llm_parallel,
         max_tokens=config.max_answer_tokens,
     )
 

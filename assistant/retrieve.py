@@ -82,6 +82,10 @@ class Retriever:
         self.live = manifest.live_ids()
         self._stamp = stamp
 
+    def version(self) -> tuple[int, int] | None:
+        """What identifies the index on disk now (its manifest's time and size)."""
+        return self._manifest_stamp()
+
     def refresh(self) -> None:
         """Reload if the manifest changed since it was read."""
         if self._manifest_stamp() != self._stamp:
@@ -96,23 +100,27 @@ class Retriever:
         return self.lexical.vocabulary
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
-        """Fused hits for `question`, best first."""
+        """Fused hits for `question`, best first. Safe from several threads: the index
+        is read under the lock a reload takes (a few ms; the query embedding is outside)."""
         self.refresh()
         k = k or self.config.candidates
-        live = self.live
-        rankings: dict[str, list[str]] = {}
-        if self.config.fusion in ("rrf", "dense"):
-            # Ask for a few more than needed: ids an unfinished update added are skipped.
-            dense = self.vectors.query(
-                self.embedder.embed_query(question), self.config.candidates + 10
-            )
-            rankings["dense"] = [pid for pid, _ in dense if pid in live][: self.config.candidates]
-        if self.config.fusion in ("rrf", "bm25"):
-            rankings["bm25"] = [
-                pid for pid, _ in self.lexical.query(question, self.config.candidates)
-            ]
-        # Keyword matching is weak across languages: trust the multilingual embedder more.
-        weights = {"bm25": 0.3} if looks_english(question) else None
-        fused = rrf(rankings, self.config.rrf_k, weights)[:k]
-        passages = self.vectors.get([pid for pid, _, _ in fused])
+        dense_too = self.config.fusion in ("rrf", "dense")
+        vector = self.embedder.embed_query(question) if dense_too else None
+        with self._lock:
+            live = self.live
+            rankings: dict[str, list[str]] = {}
+            if vector is not None:
+                # Ask for a few more than needed: ids an unfinished update added are skipped.
+                dense = self.vectors.query(vector, self.config.candidates + 10)
+                rankings["dense"] = [pid for pid, _ in dense if pid in live][
+                    : self.config.candidates
+                ]
+            if self.config.fusion in ("rrf", "bm25"):
+                rankings["bm25"] = [
+                    pid for pid, _ in self.lexical.query(question, self.config.candidates)
+                ]
+            # Keyword matching is weak across languages: trust the multilingual embedder more.
+            weights = {"bm25": 0.3} if looks_english(question) else None
+            fused = rrf(rankings, self.config.rrf_k, weights)[:k]
+            passages = self.vectors.get([pid for pid, _, _ in fused])
         return [Hit(passages[pid], score, ranks) for pid, score, ranks in fused if pid in passages]

@@ -7,8 +7,13 @@ it; like/dislike goes to the feedback log. Articles tab: the indexed articles, u
 delete and rebuild, indexed incrementally with a progress bar while the chat keeps
 answering. The API exposes `/chat` (one message in, answer text with numbered sources out).
 
-Binds 127.0.0.1 unless told otherwise, optional login, never a share link, analytics off.
-How answers are rendered is `assistant.render`; the folder operations `assistant.library`.
+`launch` serves the page and the OpenAI-compatible routes (`assistant.openai_api`) on one
+port; the same question asked by several users at once is answered once
+(`assistant.shared`), and `--parallel` gives the LLM several slots.
+
+Binds 127.0.0.1 unless told otherwise, optional login (for the OpenAI routes an API key:
+the password, or user:password), never a share link, analytics off. How answers are
+rendered is `assistant.render`; the folder operations `assistant.library`.
 """
 
 # No `from __future__ import annotations`: gradio reads the handlers' annotations
@@ -237,16 +242,29 @@ def build(assistant: Assistant, library: Library, feedback: FeedbackLog):
         def starting(text: str):
             return lambda: f"{text}… (trò chuyện vẫn trả lời trong lúc này)"
 
+        one_at_a_time = {"concurrency_limit": 1, "concurrency_id": "library"}  # indexing runs
+
         upload.upload(
             starting("Đang lưu và lập chỉ mục"), None, note, api_visibility="private"
         ).then(
-            on_upload, [upload], [*panel, upload], api_visibility="private", show_progress_on=note
+            on_upload,
+            [upload],
+            [*panel, upload],
+            api_visibility="private",
+            show_progress_on=note,
+            **one_at_a_time,
         )
         delete.click(
             starting("Đang xoá và lập chỉ mục"), None, note, api_visibility="private"
-        ).then(on_delete, [pick], panel, api_visibility="private", show_progress_on=note)
+        ).then(on_delete, [pick], panel, api_visibility="private", show_progress_on=note,
+               **one_at_a_time)  # fmt: skip
         rebuild.click(starting("Đang lập lại chỉ mục"), None, note, api_visibility="private").then(
-            on_rebuild, None, panel, api_visibility="private", show_progress_on=note
+            on_rebuild,
+            None,
+            panel,
+            api_visibility="private",
+            show_progress_on=note,
+            **one_at_a_time,
         )
         demo.load(refresh_panel, None, panel, api_visibility="private")
         gr.api(chat_api, api_name="chat")
@@ -266,18 +284,43 @@ def parse_auth(value: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def launch(assistant: Assistant, config) -> None:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Chat requests the page's queue lets through at once. The LLM's slots are the real limit:
+# past them, the page's requests and the API's wait for a slot together, in turn.
+CHAT_CONCURRENCY = 32
+
+
+def app(assistant: Assistant, config):
+    """One FastAPI app: the OpenAI-compatible routes, and the Gradio page mounted at /."""
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from assistant.openai_api import router
+    from assistant.shared import SharedAnswers
+
     auth = parse_auth(config.auth)
+    assistant = SharedAnswers(assistant)  # the same question asked at once: answered once
     library = Library(config.articles_dir, config.index_dir, assistant.retriever.embedder,
                       config.chunk_settings(), int(config.max_upload_mb * 1_000_000),
                       config.chroma_url)  # fmt: skip
     demo = build(assistant, library, FeedbackLog(config.index_dir))
-    demo.queue(default_concurrency_limit=1)
-    print(f"Web chat on http://{config.host}:{config.port}", flush=True)
-    if config.host not in ("127.0.0.1", "localhost", "::1") and not auth:
+    demo.queue(default_concurrency_limit=CHAT_CONCURRENCY)
+    server = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    server.include_router(router(assistant, auth))
+    return gr.mount_gradio_app(server, demo, "/", server_name=config.host,
+                               server_port=config.port, footer_links=["api"], auth=auth,
+                               show_error=False, css=CSS,
+                               max_file_size=library.max_upload_bytes)  # fmt: skip
+
+
+def launch(assistant: Assistant, config) -> None:
+    import uvicorn
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    server = app(assistant, config)
+    base = f"http://{config.host}:{config.port}"
+    print(f"Web chat on {base} (OpenAI-compatible API: {base}/v1)", flush=True)
+    if config.host not in ("127.0.0.1", "localhost", "::1") and not config.auth:
         print("Warning: listening beyond this machine without a login; add --auth user:password",
               flush=True)  # fmt: skip
-    demo.launch(server_name=config.host, server_port=config.port, share=False, auth=auth,
-                show_error=False, quiet=True, css=CSS, max_file_size=library.max_upload_bytes,
-                footer_links=["api"])  # fmt: skip
+    uvicorn.run(server, host=config.host, port=config.port, log_level="warning",
+                timeout_graceful_shutdown=5)  # fmt: skip

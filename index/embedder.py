@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import threading
 from typing import Protocol
 
 from assistant.text import tokens
@@ -49,6 +50,9 @@ class SentenceTransformerEmbedder:
         prompts = getattr(self._model, "prompts", {}) or {}
         self._doc_prompt = prompts.get("document", "")
         self._query_prompt = prompts.get("query", "")
+        # Queries from several users' threads go one at a time: each already uses every
+        # core, and the tokenizer is not meant to be shared by threads.
+        self._query_lock = threading.Lock()
 
     def _doc_string(self, text: str, title: str) -> str:
         # EmbeddingGemma was trained with "title: {title} | text: {text}" for documents.
@@ -69,13 +73,14 @@ class SentenceTransformerEmbedder:
         return vectors.astype("float32").tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        vector = self._model.encode(
-            [text],
-            prompt=self._query_prompt,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )[0]
+        with self._query_lock:
+            vector = self._model.encode(
+                [text],
+                prompt=self._query_prompt,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )[0]
         return vector.astype("float32").tolist()
 
 
