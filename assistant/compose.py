@@ -120,20 +120,32 @@ def comparison_answer(
     text = "; ".join(parts) + "."
     values = [_number(f.value) for _, f in found]
     known = None not in values and len(set(values)) == len(values)
-    asked = query.text.lower()
-    if known and re.search(
-        r"\b(?:nhiều|ít|cao|thấp|lớn|nhỏ|nhieu|it|cao|thap|lon|nho)\b.*"
-        r"\b(?:hơn|hon)\b|\b(?:more|fewer|less|higher|lower)\b",
-        asked,
-    ):
-        less = re.search(r"\b(?:ít|thấp|nhỏ|it|thap|nho|fewer|less|lower|smaller)\b", asked)
-        pick = min if less else max
-        text = f"{found[values.index(pick(values))][0]}. {text}"
+    winner = which(query, found)
+    if winner:
+        text = f"{winner}. {text}"
     if difference and known and len(values) == 2:
         change = values[1] - values[0]
         word = "tăng" if change > 0 else "giảm"
         text += f" ({word} {_vi_number(abs(change))}, tính từ hai số liệu trên)"
     return Drafted(text, tuple(f.passage for _, f in found), tuple(f.sentence for _, f in found))
+
+
+def which(query: Query, found: list[tuple[str, Figure]]) -> str:
+    """The label of the subject with the larger figure (the smaller one when the question
+    asks "ít/thấp … hơn"), when the question asks which; "" otherwise or when undecided."""
+    values = [_number(f.value) for _, f in found]
+    if None in values or len(set(values)) != len(values) or len(values) < 2:
+        return ""
+    asked = query.text.lower()
+    if not re.search(
+        r"\b(?:nhiều|ít|cao|thấp|lớn|nhỏ|nhieu|it|cao|thap|lon|nho)\b.*"
+        r"\b(?:hơn|hon)\b|\b(?:more|fewer|less|higher|lower)\b",
+        asked,
+    ):
+        return ""
+    less = re.search(r"\b(?:ít|thấp|nhỏ|it|thap|nho|fewer|less|lower|smaller)\b", asked)
+    pick = min if less else max
+    return found[values.index(pick(values))][0]
 
 
 def _vi_number(x: float) -> str:

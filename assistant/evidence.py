@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.lexicon import expand
 from assistant.text import STOPWORDS, looks_like_instruction, numbers, split_sentences, tokens
 from assistant.types import Passage
 from index.chunker import count_tokens
@@ -24,7 +25,7 @@ class Excerpt:
 
 
 def _terms(text: str) -> list[str]:
-    toks = tokens(text)
+    toks = expand(tokens(text))  # "TNGT" meets "tai nạn giao thông"
     words = [t for t in toks if t not in STOPWORDS]
     bigrams = [f"{a}_{b}" for a, b in zip(toks, toks[1:], strict=False)
                if a not in STOPWORDS or b not in STOPWORDS]  # fmt: skip

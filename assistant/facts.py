@@ -510,6 +510,8 @@ _CLASSIFIERS = {
     "vu", "nguoi", "doi", "tuong", "truong", "hop", "ho", "camera", "xe", "phuong", "tien",
     "ty", "trieu", "dong", "%", "luot", "khach", "lan", "hoc", "sinh", "can", "bo", "nha",
     "ha", "kg", "gam", "tan", "banh", "vien", "don", "tin", "km", "m2", "km2", "xa",
+    # counters of things and events: tờ (rơi), buổi, chiếc, cuộc, đợt, mô (hình), lớp, tàu
+    "to", "buoi", "chiec", "cuoc", "dot", "mo", "lop", "diem", "tau", "thuyen",
 }  # fmt: skip
 
 
@@ -537,6 +539,10 @@ def conflict(query: Query, figure: Figure) -> str:
         if not any(figure.place == name and same_level(level, figure.place_level, name)
                    for name, level in zip(query.places, query.levels, strict=True)):  # fmt: skip
             return "đó là số liệu của địa bàn khác"
+    if query.places and figure.place is not None and not figure.place_written:
+        narrower = _narrower_asked(query, figure)
+        if narrower:
+            return f"đó là số liệu chung của cả địa bàn, không riêng {narrower}"
     if query.counted:
         head = query.counted[0]
         unit = figure.unit[:1]
@@ -549,10 +555,37 @@ def conflict(query: Query, figure: Figure) -> str:
             and not (query.percent and figure.is_rate)
         ):
             return "đó là số liệu về thứ khác"
+        # a compound counter: "lượt người (tham dự)" is not "lượt phát động"
+        if (
+            len(query.counted) > 1
+            and head in _CLASSIFIERS
+            and query.counted[1] in _CLASSIFIERS
+            and unit
+            and same_unit(head, unit[0])
+            and len(figure.unit) > 1
+            and query.counted[1] not in figure.unit[:3]
+        ):
+            return "đó là số liệu về thứ khác"
         asked = _OUTCOME_WORDS & set(query.counted)
         written = _OUTCOME_WORDS & set(figure.unit + figure.before)
         if asked and written and not asked & written:
             return "đó là số liệu về thứ khác (người chết, bị thương, mất tích)"
+    return ""
+
+
+def _narrower_asked(query: Query, figure: Figure) -> str:
+    """The asked place, as the figure's passage writes it, when it lies inside the place the
+    figure is for by default (the article's: its sentence names none): "Pleiku" asked, a
+    Gia Lai article's "551 mắt camera" sentence. A part is never given its whole's figure."""
+    if figure.place in query.places:
+        return ""
+    text = f"{figure.passage.context}\n{figure.passage.paragraph_text}"
+    levels = {p.name: p.level for p in read_places(text, query.places) if p.name and p.level}
+    whole = _ORDER.index(figure.place_level) if figure.place_level in _ORDER else len(_ORDER)
+    for name, level in zip(query.places, query.levels, strict=True):
+        level = level or levels.get(name, "")
+        if level in _ORDER[:-1] and _ORDER.index(level) < whole:
+            return name
     return ""
 
 
@@ -581,7 +614,10 @@ def same_series(
             continue
         if anchor.place and g.place and g.place != anchor.place:
             continue
-        overlap = len(words & _kind_words(g)) / len(words)
+        theirs = _kind_words(g)
+        # the shorter description inside the longer one: "có 420 camera an ninh" is the
+        # series of "có hơn 515 camera an ninh kết nối về trung tâm"
+        overlap = len(words & theirs) / max(1, min(len(words), len(theirs)))
         if overlap >= share and overlap > best.get(g.passage.article, (0.0, None))[0]:
             best[g.passage.article] = (overlap, g)
     found = sorted((f for _, f in best.values()), key=_when_key, reverse=True)

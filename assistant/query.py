@@ -110,9 +110,10 @@ def _counted(text: str) -> tuple[str, ...]:
     folded = fold(lower)  # fold keeps offsets: one letter per letter
     # a cause ("chết vì TNGT") is not what is counted; "do" is ambiguous without diacritics
     stop = _COUNTED_STOP | ({"vì", "bởi", "do"} if folded != lower else {"boi"})
+    # "số" (a number of), not "sơ" of "sơ bộ", when the diacritics are typed
     found = [m for pattern in _COUNTED_AT for m in pattern.finditer(folded)
-             # "số" (a number of), not "sơ" of "sơ bộ", when the diacritics are typed
-             if pattern is not _COUNTED_AT[-1] or folded == lower or "số" in lower[m.start() : m.end()]]  # fmt: skip
+             if pattern is not _COUNTED_AT[-1] or folded == lower
+             or "số" in lower[m.start() : m.end()]]  # fmt: skip
     found += list(re.finditer(r"\bmấy\b|\bmay\b(?= (?:vu|nguoi|doi tuong|truong hop|ho|lan|luot))",
                               lower if folded != lower else folded))  # fmt: skip
     for m in found:

@@ -98,13 +98,33 @@ def write_scanned_pdf(path: Path, text_pages: int = 0, image_pages: int = 2) -> 
     return path
 
 
+def marker_of(messages, needle: str) -> int | None:
+    """The marker of the excerpt shown to the model that holds `needle`, if one does."""
+    for line in messages[-1]["content"].splitlines():
+        if needle in line and line.startswith("["):
+            return int(line[1 : line.index("]")])
+    return None
+
+
 def citing(needle: str, answer: str):
     """A scripted model reply: `answer` citing the excerpt that contains `needle`."""
 
     def reply(messages) -> str:
-        for line in messages[-1]["content"].splitlines():
-            if needle in line and line.startswith("["):
-                return f"{answer} [{line[1 : line.index(']')]}]."
-        return "NOT_FOUND"
+        n = marker_of(messages, needle)
+        return "NOT_FOUND" if n is None else f"{answer} [{n}]."
+
+    return reply
+
+
+def reading(*answers: str):
+    """A model that answers each question it is asked with the next of `answers` ("130
+    vụ"), citing the shown excerpt that holds those words (else [1]), as a reader would."""
+    queue = list(answers)
+
+    def reply(messages) -> str:
+        if not queue:
+            return "NOT_FOUND"
+        answer = queue.pop(0)
+        return f"{answer} [{marker_of(messages, answer) or 1}]."
 
     return reply

@@ -36,9 +36,7 @@ def test_figure_not_in_cited_paragraph_is_never_shown(make_assistant):
     assistant = make_assistant(["Bảo Lộc có 999 mắt camera [1].", "Bảo Lộc có 999 mắt camera [1]."])
     answer = assistant.ask(CAMERA_Q)
     assert "999" not in answer.text
-    # repaired by quoting the figure whose sentence counts what was asked
-    assert answer.found and "gần 300 mắt camera" in answer.text
-    assert answer.citations[0].paragraph == 6
+    assert not answer.found  # a figure the model made up is never replaced by a guess
 
 
 def test_marker_pointing_nowhere_is_repaired(make_assistant):
@@ -140,7 +138,11 @@ def test_entities_and_qualifiers():
 
 
 def test_comparison_across_articles_reads_each_subjects_figure(make_assistant):
-    assistant = make_assistant(["NOT_FOUND"])
+    def reply(messages):  # one call reads both places' figures
+        a, b = _marker_of(messages, "gần 300"), _marker_of(messages, "551")
+        return f"Bảo Lộc có gần 300 mắt camera [{a}], Gia Lai có 551 mắt camera [{b}]."
+
+    assistant = make_assistant(reply)
     answer = assistant.ask("Bảo Lộc và Gia Lai, nơi nào có nhiều mắt camera an ninh hơn?")
     assert answer.found
     assert answer.text.startswith("Gia Lai.")
@@ -149,7 +151,15 @@ def test_comparison_across_articles_reads_each_subjects_figure(make_assistant):
         "001_221d6abb8b15921d.txt",
         "002_7b481aa43f29ee0d.txt",
     }
-    assert assistant.llm.calls == []  # read from the paragraphs, no model needed
+    # a model that reads one place's figure for the other: no comparison is shown
+    swapped = make_assistant(
+        lambda m: (
+            f"Bảo Lộc có 551 mắt camera [{_marker_of(m, '551')}], "
+            f"Gia Lai có gần 300 mắt camera [{_marker_of(m, 'gần 300')}]."
+        )
+    )
+    answer = swapped.ask("Bảo Lộc và Gia Lai, nơi nào có nhiều mắt camera an ninh hơn?")
+    assert not answer.found and "551" not in answer.text
 
 
 def test_person_is_read_next_to_the_office_asked_for(make_assistant):

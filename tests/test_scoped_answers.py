@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import pytest
 from conftest import ScriptedLLM
+from documents import reading
 
 from assistant.answer import NOT_FOUND_VI, Assistant, Turn
 from assistant.config import Config
@@ -61,31 +62,40 @@ def ask(corpus_index):
 
 
 def test_the_same_figure_at_two_dates_is_answered_latest_first_with_both_dates(ask):
-    answer, llm = ask("Lam Sơn có bao nhiêu camera an ninh?")
+    answer, _ = ask("Lam Sơn có bao nhiêu camera an ninh?", reading("515 camera"))
     assert answer.found and answer.text.index("hơn 515") < answer.text.index("420")
     assert "2024" in answer.text and "2023" in answer.text
     assert [c.article for c in answer.citations] == ["cam_2024.txt", "cam_2023.txt"]
-    assert llm.calls == []  # read from the paragraphs
 
 
 def test_a_figure_for_another_period_is_not_given_for_the_asked_one(ask):
-    answer, _ = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", ["11 vụ [1]."] * 2)
-    assert answer.found and "130" in answer.text and "11 vụ" not in answer.text
+    answer, _ = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", reading("130 vụ"))
+    assert answer.found and "130" in answer.text
+    # a model that reads December's figure for the year, twice: nothing is shown
+    answer, _ = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?",
+                    reading("11 vụ", "11 vụ"))  # fmt: skip
+    assert not answer.found and "11" not in answer.text
     # a year no article covers: refused, whatever the model says
-    answer, _ = ask("Năm 2022 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", ["130 vụ [1]."] * 2)
+    answer, _ = ask("Năm 2022 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?",
+                    reading("130 vụ", "130 vụ"))  # fmt: skip
     assert not answer.found and answer.text == NOT_FOUND_VI
 
 
 def test_a_district_gets_its_own_figure_never_the_province_total(ask):
-    answer, _ = ask("Năm 2024 huyện Ia Lốp xảy ra bao nhiêu vụ TNGT?", ["130 vụ [1]."] * 2)
+    answer, _ = ask("Năm 2024 huyện Ia Lốp xảy ra bao nhiêu vụ TNGT?", reading("130 vụ", "20 vụ"))
     assert answer.found and "20 vụ" in answer.text and "130" not in answer.text
-    answer, _ = ask("Năm 2024 xã Ea Lam xảy ra bao nhiêu vụ TNGT?", ["130 vụ [1]."] * 2)
+    answer, _ = ask("Năm 2024 huyện Ia Lốp xảy ra bao nhiêu vụ TNGT?", reading("130 vụ", "130 vụ"))
+    assert not answer.found
+    answer, _ = ask("Năm 2024 xã Ea Lam xảy ra bao nhiêu vụ TNGT?", reading("130 vụ", "130 vụ"))
     assert not answer.found
 
 
 def test_a_change_answers_how_much_it_fell(ask):
-    answer, _ = ask("Năm 2024 số vụ TNGT ở Lam Sơn giảm bao nhiêu so với năm 2023?")
+    question = "Năm 2024 số vụ TNGT ở Lam Sơn giảm bao nhiêu so với năm 2023?"
+    answer, _ = ask(question, reading("giảm 12 vụ"))
     assert answer.found and "12 vụ" in answer.text and "130" not in answer.text
+    answer, _ = ask(question, reading("130 vụ", "130 vụ"))  # a total is not a fall
+    assert not answer.found
 
 
 def test_the_head_of_an_office_is_not_the_deputy_and_the_chair_is_not_a_guest(ask):
@@ -97,8 +107,8 @@ def test_the_head_of_an_office_is_not_the_deputy_and_the_chair_is_not_a_guest(as
 
 
 def test_a_follow_up_keeps_the_place_and_period_it_does_not_change(ask):
-    first, _ = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?")
+    first, _ = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", reading("130 vụ"))
     history = [Turn("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", first.text,
                     first.standalone_question)]  # fmt: skip
-    answer, _ = ask("Còn TP. Hòa Mỹ thì sao?", history=history)
-    assert answer.found and "41 vụ" in answer.text
+    answer, _ = ask("Còn TP. Hòa Mỹ thì sao?", reading("130 vụ", "41 vụ"), history=history)
+    assert answer.found and "41 vụ" in answer.text and "130" not in answer.text

@@ -136,6 +136,19 @@ def test_new_conversation_clears_the_chat_and_its_context(page, site):
     assert "551" not in answer.inner_text()
 
 
+def wait_for_status(page, before: str, needle: str, timeout: int = 600_000) -> str:
+    """Wait until the index status is a new one (not `before`) holding `needle`; return it.
+    A status left by an earlier action must not pass for this one's."""
+    page.wait_for_function(
+        "([before, needle]) => { const t = document.querySelector('#index-status').innerText;"
+        " return t !== before && t.includes(needle); }",
+        arg=[before, needle],
+        timeout=timeout,
+        polling=250,
+    )
+    return page.inner_text("#index-status")
+
+
 def test_upload_an_article_ask_about_it_then_delete_it(page, site):
     page.click("#tab-articles-button")
     table = page.locator("#articles")
@@ -144,11 +157,9 @@ def test_upload_an_article_ask_about_it_then_delete_it(page, site):
     upload = site["base"] / "don duong/../camera Đơn Dương?.txt"
     upload.parent.mkdir(parents=True, exist_ok=True)
     upload.write_text(NEW_ARTICLE, encoding="utf-8")
+    before = page.inner_text("#index-status")
     page.locator("#upload input[type=file]").set_input_files(str(upload))
-    page.wait_for_function(
-        "document.querySelector('#index-status').innerText.includes('Đã lập chỉ mục')"
-    )
-    status = page.inner_text("#index-status")
+    status = wait_for_status(page, before, "Đã lập chỉ mục")
     assert "thêm 1" in status, status
     saved = [p.name for p in site["articles"].iterdir()]
     assert "camera_Đơn_Dương.txt" in saved  # sanitized, inside the articles folder
@@ -164,9 +175,9 @@ def test_upload_an_article_ask_about_it_then_delete_it(page, site):
     page.click("#tab-articles-button")
     page.locator("#pick input").fill("camera_Đơn_Dương.txt")
     page.get_by_role("option", name="camera_Đơn_Dương.txt").click()
+    before = page.inner_text("#index-status")
     page.click("#delete")
-    page.wait_for_function("document.querySelector('#index-status').innerText.includes('Đã xoá')")
-    assert "xoá 1" in page.inner_text("#index-status")
+    assert "xoá 1" in wait_for_status(page, before, "Đã xoá")
     assert not (site["articles"] / "camera_Đơn_Dương.txt").exists()
     page.click("#tab-chat-button")
     answer = ask(page, "Huyện Đơn Dương đã lắp đặt bao nhiêu camera giám sát?")
@@ -199,11 +210,9 @@ def test_chat_keeps_answering_while_the_index_is_rebuilt(page, site):
 def test_upload_a_word_article_and_ask_about_it(page, site):
     page.click("#tab-articles-button")
     write_docx(site["base"] / "lam-ha.docx")
+    before = page.inner_text("#index-status")
     page.locator("#upload input[type=file]").set_input_files(str(site["base"] / "lam-ha.docx"))
-    page.wait_for_function(
-        "document.querySelector('#index-status').innerText.includes('Đã lập chỉ mục')"
-    )
-    assert "thêm 1" in page.inner_text("#index-status")
+    assert "thêm 1" in wait_for_status(page, before, "Đã lập chỉ mục")
     page.click("#tab-chat-button")
     answer = ask(page, DOCX_Q)
     assert "214" in answer.locator("p").first.inner_text()
@@ -218,10 +227,9 @@ def test_upload_of_a_wrong_type_or_a_scan_is_refused(page, site):
     page.wait_for_timeout(1500)
     assert not (site["articles"] / "notes.doc").exists()
     scan = write_scanned_pdf(site["base"] / "scan.pdf")
+    before = page.inner_text("#index-status")
     page.locator("#upload input[type=file]").set_input_files(str(scan))
-    page.wait_for_function(
-        "document.querySelector('#index-status').innerText.includes('no text layer')"
-    )
+    wait_for_status(page, before, "no text layer")
     assert not any(p.suffix == ".pdf" for p in site["articles"].iterdir())
 
 
