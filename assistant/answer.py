@@ -373,7 +373,7 @@ class Assistant:
                 return self._compare_read(query, parts, paragraphs, on_token)
             if not query.also:
                 return self._figure_read(query, about, on_token)
-            return self._figure(query, about, on_token)
+            return self._several(query, about)
         if query.wants in ("person", "rank"):
             return self._person(query, about, on_token)
         return self._free(query, about, on_token)
@@ -458,63 +458,11 @@ class Assistant:
         return answer
 
     # -- figures -----------------------------------------------------------------------
-    def _figure(self, query: Query, about: list[Passage], on_token) -> Answer:
+    def _several(self, query: Query, about: list[Passage]) -> Answer:
+        """Several figures asked at once ("bao nhiêu vụ, làm chết bao nhiêu người"): each
+        the single figure that fits its part best, quoted from its sentence."""
         known = {n for p in about for n in place_names(f"{p.context} {p.paragraph_text}")}
         figures = [f for p in about for f in facts.read_figures(p, known)]
-        if len(query.places) > 1:  # "Gia Lai và Kon Tum": each place's own figure
-            return self._compare(query, figures)
-        periods = list(dict.fromkeys(query.periods))
-        if len(periods) > 1:  # "năm 2022 và năm 2023": each period's own figure
-            return self._compare_periods(query, figures, periods)
-        if query.also:  # several figures asked at once: each read on its own
-            return self._several(query, figures)
-        ranked = facts.candidates(query, figures)
-        if not ranked and query.delta and query.period and query.versus:
-            # no change is written: both levels, and the difference between them
-            levels = replace(query, delta=False)
-            return self._compare_periods(levels, figures, [query.versus, query.period], True)
-        if not ranked:
-            return self._refuse(query, "no figure of the asked kind, place and period")
-        reports = facts.several_reports(query, ranked)
-        if reports:
-            return self._drafted(compose.reports_answer(query, reports), query, ("reports",))
-        best_score, best = ranked[0]
-        near = [f for s, f in ranked if s >= best_score - NEAR_BEST]
-        shown_figures = _distinct_sentences([f for _, f in ranked])[: self.config.context_passages]
-        shown = [Excerpt(f.passage, f.sentence) for f in shown_figures]
-        draft = self._generate(query, shown, on_token)
-        notes: list[str] = []
-        if not is_refusal(draft):
-            passages = [e.passage for e in shown]
-            draft = attach_marker(draft, passages, query.text)
-            verdict = self._check(draft, passages, query)
-            if verdict.ok:
-                verdict = _figure_verdict(draft, shown_figures, near, query)
-            if verdict.ok:
-                answer = self._finish(draft, passages, query)
-                return _dated(answer, query, near)
-            notes.append(f"rejected: {verdict.reason}")
-            log.info("draft rejected (%s): %r", verdict.reason, draft)
-        else:
-            notes.append("model found no answer")
-        # The figure the paragraphs give for what was asked, when no other fits as well.
-        rivals = {f.value for f in near}
-        if len(rivals) == 1:
-            drafted = compose.figure_answer(query, best, query.period is None)
-            return self._drafted(drafted, query, (*notes, "quoted source"))
-        return self._refuse(query, "; ".join([*notes, f"figures fit equally: {sorted(rivals)}"]))
-
-    def _compare(self, query: Query, figures: list[Figure]) -> Answer:
-        found = []
-        for place, level in list(zip(query.places, query.levels, strict=True))[:3]:
-            one = replace(query, places=(place,), levels=(level,), compare=False)
-            single = facts.candidates(one, figures)
-            if not single:
-                return self._refuse(query, f"no figure for {place}")
-            found.append((compose._written(query.text, place), single[0][1]))
-        return self._drafted(compose.comparison_answer(query, found), query, ("compared",))
-
-    def _several(self, query: Query, figures: list[Figure]) -> Answer:
         found = []
         for counted in (query.counted, *query.also):
             ranked = facts.candidates(replace(query, counted=counted, also=()), figures)
@@ -523,19 +471,6 @@ class Assistant:
                 return self._refuse(query, f"no single figure for {' '.join(counted)}")
             found.append(("", ranked[0][1]))
         return self._drafted(compose.comparison_answer(query, found), query, ("several",))
-
-    def _compare_periods(
-        self, query: Query, figures: list[Figure], periods, difference: bool = False
-    ) -> Answer:
-        found = []
-        for period in periods[:3]:
-            one = replace(query, period=period, periods=(period,), versus=None, compare=False)
-            single = facts.candidates(one, figures)
-            if not single:
-                return self._refuse(query, f"no figure for {period.label()}")
-            found.append((period.label(), single[0][1]))
-        drafted = compose.comparison_answer(query, found, difference=difference)
-        return self._drafted(drafted, query, ("compared periods",))
 
     # -- people ------------------------------------------------------------------------
     def _person(self, query: Query, about: list[Passage], on_token) -> Answer:
@@ -704,18 +639,6 @@ def _bare(name: str, places: set[str]) -> str:
     return " ".join(words) if len(words) > 1 or (words and len(words[0]) >= 4) else ""
 
 
-def _distinct_sentences(figures: list[Figure]) -> list[Figure]:
-    """The first figure of each distinct sentence, in order."""
-    seen: set[tuple[str, int, str]] = set()
-    out = []
-    for f in figures:
-        key = (f.passage.article, f.passage.paragraph, f.sentence)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
-
-
 def _label(query: Query, e: Excerpt) -> str:
     """What the reader of an excerpt must know that it may not say: the place the
     article is about (only a place the question asks and the headline/lead or the shown
@@ -856,22 +779,6 @@ def _figure_veto(
     if all(reasons):
         return Verdict(False, reasons[0], "figure"), []
     return Verdict(True), [f for f, r in zip(figures, reasons, strict=True) if not r]
-
-
-def _figure_verdict(draft: str, shown: list[Figure], near: list[Figure], query: Query) -> Verdict:
-    """The draft's figure must be one that fits the question as well as the best one
-    (right kind, period and place), in an excerpt it cites."""
-    given = set(numbers(strip_markers(draft))) - set(numbers(query.text))
-    given -= {str(y) for p in query.periods for y in (p.first[0], p.last[0]) if y}
-    if not given:
-        return Verdict(False, "a figure was asked for and the answer gives none", "figure")
-    values = {f.value for f in near}
-    cited = {shown[n - 1].passage.id for n in parse_markers(draft) if 1 <= n <= len(shown)}
-    ok = {f.value for f in near if f.passage.id in cited}
-    if not given & ok:
-        other = sorted(given - values)
-        return Verdict(False, f"{other or sorted(given)} is not the figure that fits", "figure")
-    return Verdict(True)
 
 
 def _people_fitting(query: Query, people: list[Person]) -> list[Person]:

@@ -62,19 +62,6 @@ def _period_words(period: Period, english: bool = False) -> str:
     return period.label()
 
 
-def figure_answer(query: Query, figure: Figure, with_when: bool) -> Drafted:
-    """ "Gia Lai: 223 vụ tai nạn giao thông (8 tháng đầu năm 2022) [1]."."""
-    subject = _subject(query, figure)
-    phrase = figure.phrase
-    if query.english:
-        text = f"{figure.phrase}"
-    else:
-        text = f"{subject}: {phrase}" if subject else phrase[:1].upper() + phrase[1:]
-    suffix = when(figure, query.english) if with_when else ""
-    text = f"{text} ({suffix}) [1]." if suffix else f"{text} [1]."
-    return Drafted(text, (figure.passage,), (figure.sentence,))
-
-
 def _subject(query: Query, figure: Figure) -> str:
     place = figure.place if figure.place in query.places else ""
     if not place:

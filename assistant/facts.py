@@ -482,27 +482,6 @@ def _when_key(figure: Figure) -> int:
     return published[0] * 12 + published[1] if published else 0
 
 
-def several_reports(
-    query: Query, ranked: list[tuple[float, Figure]], share: float = 0.7
-) -> list[Figure] | None:
-    """When the question gives no period and articles of different dates give different
-    figures for what it asks (each article's best figure of the asked kind and place,
-    scoring at least `share` of the best one: the same series written another way):
-    those figures, latest first (at most three). None when there is one report, or they
-    agree."""
-    if query.period is not None or query.delta or not ranked:
-        return None
-    best = ranked[0][0] % 100
-    per_article: dict[str, Figure] = {}
-    for s, f in ranked:
-        if s % 100 >= share * best and f.unit[:1] == ranked[0][1].unit[:1]:
-            per_article.setdefault(f.passage.article, f)
-    figures = sorted(per_article.values(), key=_when_key, reverse=True)
-    if len({f.value for f in figures}) < 2 or len({_when_key(f) for f in figures}) < 2:
-        return None
-    return figures[:3]
-
-
 _OUTCOME_WORDS = {"chet", "thuong", "tich"}  # killed, injured, missing (folded, expanded)
 # Words after a number that say what kind of thing it counts: when the question's and the
 # figure's differ, the figure counts something else ("36 vụ" for "bao nhiêu trường hợp").
