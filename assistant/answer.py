@@ -96,6 +96,8 @@ SOURCES_ONLY_EN = (
 READ_PARAGRAPHS = 10
 # Candidates this close to the best word score count as equally good answers.
 NEAR_BEST = 1.0
+# Figures offered to the model to choose from when it found no answer itself.
+CHOICES = 4
 # A sentence with a figure of the asked kind that nothing rules out weighs this much more
 # when choosing what the model reads (3 measured best: gold shown 69/100 vs 67 at 1).
 KIND_WEIGHT = 3.0
@@ -379,16 +381,17 @@ class Assistant:
         return self._free(query, about, on_token)
 
     # -- figures, read by the model ------------------------------------------------------
-    def _figure_read(self, query: Query, about: list[Passage], on_token) -> Answer:
+    def _figure_read(self, query: Query, about: list[Passage], on_token, focus: str = "") -> Answer:
         """The model reads the best sentences of the paragraphs about the asked scope and
         gives the figure; the figure must be written in a cited paragraph and nothing
-        written there may contradict the question's period, place, kind or role."""
+        written there may contradict the question's period, place, kind or role. `focus`:
+        which part of a comparison is read ("Chỉ cho biết số liệu của Gia Lai")."""
         shown = self._select(query, about)
         if not shown:
             return self._refuse(query, "no paragraph about the asked scope")
-        draft = self._generate(query, shown, on_token)
-        if is_refusal(draft):
-            return self._refuse(query, "model found no answer")
+        draft = self._generate(query, shown, on_token, focus)
+        if is_refusal(draft) or not set(numbers(strip_markers(draft))) - set(numbers(query.text)):
+            return self._choose(query, shown, about, focus)  # no figure read
         passages = [e.passage for e in shown]
         draft = attach_marker(draft, passages, query.text)
         verdict = self._check(draft, passages, query)
@@ -402,6 +405,7 @@ class Assistant:
             wrong = ", ".join(sorted(set(numbers(strip_markers(draft))) - set(numbers(query.text))))
             note = (f"Con số {wrong} không đúng với câu hỏi ({verdict.reason}). Hãy đọc lại các "
                     "đoạn trích; nếu không đoạn nào có con số đúng, trả lời NOT_FOUND")  # fmt: skip
+            note = f"{focus}. {note}" if focus else note
             draft = self._generate(query, shown, None, note)
             if is_refusal(draft):
                 return self._refuse(query, f"rejected: {verdict.reason}; then no answer")
@@ -421,43 +425,69 @@ class Assistant:
         answer = self._finish(draft, passages, query)
         return _dated(answer, query, accepted)
 
+    def _choose(
+        self, query: Query, shown: list[Excerpt], about: list[Passage], focus: str = ""
+    ) -> Answer:
+        """The model found no answer in the excerpts: it is shown the figures they hold
+        that nothing rules out and that count what is asked, and picks one by its number
+        (a 1.5B model that will not write an answer from a long sentence often picks it
+        from a list); 0, or no such figure, is the refusal."""
+        known = _known_places(query, about)
+        options: list[Figure] = []
+        for e in shown:
+            for f in facts.read_figures(e.passage, known):
+                if f.sentence.strip() not in e.text or facts.conflict(query, f):
+                    continue
+                if facts.score(query, f) > 0 and all(f.value != o.value for o in options):
+                    options.append(f)
+        asked = set(tokens(query.text))
+
+        def fit(f: Figure) -> tuple[float, int]:  # then: the question's words in its clause
+            return facts.score(query, f), len(asked & set(tokens(_clause(f))))
+
+        options = sorted(options, key=fit, reverse=True)[:CHOICES]
+        if not options:
+            return self._refuse(query, "model found no answer")
+        lines = [f"{i}. {_clause(f)} — «{f.sentence.strip()}»" for i, f in enumerate(options, 1)]
+        question = f"{query.text} ({focus})" if focus else query.text
+        user = prompts.render("choose_user", question=question,
+                              options="\n".join(lines))  # fmt: skip
+        messages = [{"role": "system", "content": prompts.text("choose_system")},
+                    {"role": "user", "content": user}]  # fmt: skip
+        reply = self.llm.chat(messages, max_tokens=4)
+        picked = re.match(r"\s*(\d+)", reply or "")
+        n = int(picked.group(1)) if picked else 0
+        if not 1 <= n <= len(options):
+            return self._refuse(query, f"model found no answer; chose none of {len(options)}")
+        figure = options[n - 1]
+        figures = [f for p in about for f in facts.read_figures(p, known)]
+        reports = facts.same_series(query, figure, figures)
+        if reports:
+            return self._drafted(compose.reports_answer(query, reports), query, ("chosen",))
+        drafted = compose.figure_answer(query, figure, query.period is None)
+        return self._drafted(drafted, query, ("chosen",))
+
     def _compare_read(
         self, query: Query, parts: list[Query], paragraphs: list[Passage], on_token
     ) -> Answer:
-        """Two or more places or periods compared: the model reads the best sentences
-        for each and gives each one's figure; every part must get a cited figure that
-        nothing in its sentence rules out for that part."""
-        shown: list[Excerpt] = []
+        """Two or more places or periods compared: each part's figure is read on its own
+        (as a single question, focused on that part, vetoed and chosen the same way), then
+        the answer gives each one's figure and, when asked, which is larger."""
+        found: list[tuple[str, Figure]] = []
         for part in parts:
+            label = _part_label(query, part)
             about = [p for p in paragraphs if _about(part, p)]
-            for e in self._select(part, about)[:2]:
-                if all(e.passage.id != x.passage.id for x in shown):
-                    shown.append(e)
-        if not shown:
-            return self._refuse(query, "no paragraph about the compared scopes")
-        draft = self._generate(query, shown, on_token)
-        if is_refusal(draft):
-            return self._refuse(query, "model found no answer")
-        passages = [e.passage for e in shown]
-        verdict = self._check(draft, passages, query)
-        read = _read_parts(draft, passages, query, parts) if verdict.ok else None
-        if read is None:
-            for part in parts:
-                if not verdict.ok:
-                    break
-                verdict, _ = _figure_veto(draft, passages, part, strict=True)
-        elif isinstance(read, Verdict):
-            verdict = read
-        if not verdict.ok:
-            log.info("draft rejected (%s): %r", verdict.reason, draft)
-            return self._refuse(query, f"rejected: {verdict.reason}")
-        winner = compose.which(query, read) if isinstance(read, list) else ""
-        answer = self._finish(draft, passages, query)
-        if winner and answer.found:
-            answer = replace(answer, text=f"{winner}. {answer.text}")
-        return answer
+            if not about:
+                return self._refuse(query, f"no paragraph about {label}")
+            focus = f"Chỉ cho biết số liệu của {label}"
+            answer = self._figure_read(part, about, None, focus)
+            figure = _figure_of(answer, part, about) if answer.found else None
+            if figure is None:
+                return self._refuse(query, f"no figure for {label}: {'; '.join(answer.notes)}")
+            found.append((label, figure))
+        drafted = compose.comparison_answer(query, found)
+        return self._drafted(drafted, query, ("compared",))
 
-    # -- figures -----------------------------------------------------------------------
     def _several(self, query: Query, about: list[Passage]) -> Answer:
         """Several figures asked at once ("bao nhiêu vụ, làm chết bao nhiêu người"): each
         the single figure that fits its part best, quoted from its sentence."""
@@ -729,30 +759,26 @@ def _part_label(query: Query, part: Query) -> str:
     return part.period.label() if part.period is not None else ""
 
 
-def _read_parts(draft: str, passages: list[Passage], query: Query, parts: list[Query]):
-    """Each compared part's figure as the draft gives it: the cited clause that names the
-    part ("Gia Lai có 551 mắt camera [2]") must hold a figure its cited paragraph writes
-    for that part. [(label, figure)] in the parts' order; a Verdict when a clause gives a
-    part a figure that is not its own; None when the clauses do not name the parts."""
-    clauses = re.findall(r"[^\[\]]*?\[[\d,; ]+\]", draft)
-    found: list[tuple[str, Figure]] = []
-    for part in parts:
-        if part.places and len(query.places) > 1:
-            names = part.places
-            mine = [c for c in clauses if any(n in fold(c) for n in names)]
-        elif part.period is not None and part.period.first[0]:
-            mine = [c for c in clauses if str(part.period.first[0]) in numbers(c)]
-        else:
-            return None
-        if len(mine) != 1:
-            return None
-        verdict, figures = _figure_veto(mine[0], passages, part, strict=True)
-        if not verdict.ok:
-            return verdict
-        if not figures or len({f.value for f in figures}) != 1:
-            return None
-        found.append((_part_label(query, part), figures[0]))
-    return found
+def _clause(figure: Figure) -> str:
+    """The figure with the words after it up to the end of its clause ("403 tin có giá
+    trị"): what it counts, as the article says it."""
+    rest, written = figure.sentence[figure.start :], figure.end - figure.start
+    end = re.search(r"[,;:.!?…()]|\s(?:và|với|trong đó|so với)\s", rest[written:])
+    return rest[: written + end.start()].strip() if end else rest.strip()
+
+
+def _figure_of(answer: Answer, query: Query, about: list[Passage]) -> Figure | None:
+    """The figure an answer gives, read from the paragraph it cites first."""
+    cited = answer.citations[0]
+    passage = next((p for p in about if (p.article, p.paragraph) == (cited.article,
+                    cited.paragraph)), None)  # fmt: skip
+    if passage is None:
+        return None
+    given = set(numbers(strip_markers(answer.text))) - set(numbers(query.text))
+    known = _known_places(query, [passage])
+    figures = [f for f in facts.read_figures(passage, known)
+               if f.value in given and not facts.conflict(query, f)]  # fmt: skip
+    return figures[0] if figures else None
 
 
 def _figure_veto(

@@ -17,6 +17,7 @@ from assistant.facts import Figure
 from assistant.people import Person
 from assistant.query import Query
 from assistant.scope import Period
+from assistant.text import fold
 from assistant.types import Passage
 
 _QUALIFIERS = ("gần", "hơn", "trên", "khoảng", "dưới", "gần như", "tới", "đến", "xấp xỉ")
@@ -62,17 +63,29 @@ def _period_words(period: Period, english: bool = False) -> str:
     return period.label()
 
 
+def figure_answer(query: Query, figure: Figure, with_when: bool) -> Drafted:
+    """ "Gia Lai: 223 vụ tai nạn giao thông (8 tháng đầu năm 2022) [1]."."""
+    subject = _subject(query, figure)
+    phrase = figure.phrase
+    if query.english:
+        text = f"{figure.phrase}"
+    else:
+        text = f"{subject}: {phrase}" if subject else phrase[:1].upper() + phrase[1:]
+    suffix = when(figure, query.english) if with_when else ""
+    text = f"{text} ({suffix}) [1]." if suffix else f"{text} [1]."
+    return Drafted(text, (figure.passage,), (figure.sentence,))
+
+
 def _subject(query: Query, figure: Figure) -> str:
     place = figure.place if figure.place in query.places else ""
     if not place:
         return ""
-    return _written(query.text, place)
+    written = f"{figure.passage.context} {figure.passage.paragraph_text}"  # with diacritics
+    return _written(written if place in fold(written) else query.text, place)
 
 
 def _written(question: str, folded: str) -> str:
     """The words of `question` that the folded name came from ("gia lai" -> "Gia Lai")."""
-    from assistant.text import fold
-
     at = fold(question).find(folded)
     if at >= 0 and len(fold(question)) == len(question):
         return question[at : at + len(folded)]

@@ -489,8 +489,8 @@ _CLASSIFIERS = {
     "vu", "nguoi", "doi", "tuong", "truong", "hop", "ho", "camera", "xe", "phuong", "tien",
     "ty", "trieu", "dong", "%", "luot", "khach", "lan", "hoc", "sinh", "can", "bo", "nha",
     "ha", "kg", "gam", "tan", "banh", "vien", "don", "tin", "km", "m2", "km2", "xa",
-    # counters of things and events: tờ (rơi), buổi, chiếc, cuộc, đợt, mô (hình), lớp, tàu
-    "to", "buoi", "chiec", "cuoc", "dot", "mo", "lop", "diem", "tau", "thuyen",
+    # counters: tờ (rơi), buổi, chiếc, cuộc, đợt, mô (hình), lớp, tàu, cá (nhân), tập (thể)
+    "to", "buoi", "chiec", "cuoc", "dot", "mo", "lop", "diem", "tau", "thuyen", "ca", "tap",
 }  # fmt: skip
 
 

@@ -133,10 +133,12 @@ def holds_roles(text: str, roles: set[str] | frozenset[str]) -> bool:
     for role in roles:
         if f" {role} " not in folded:
             return False
-        # every mention is "Phó …": the text names the deputy, not the office asked for
-        if not role.startswith("pho ") and folded.count(f" {role} ") == folded.count(
-            f" pho {role} "
-        ):
+        # every mention is "Phó …" (the deputy, not the office asked for) or "của …" (the
+        # office something is from: "trao Giấy khen của Giám đốc Công an tỉnh")
+        others = folded.count(f" cua {role} ")
+        if not role.startswith("pho "):
+            others += folded.count(f" pho {role} ")
+        if folded.count(f" {role} ") == others:
             return False
     return True
 

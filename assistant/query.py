@@ -35,8 +35,12 @@ _COMPARE = re.compile(r"\b(?:nhieu|it|cao|thap|lon|nho)\b.*\bhon\b|\bso sanh\b|"
 # Matched on the lowercase text with its diacritics where it has them ("giảm" is not
 # "giám đốc"), else on the folded text.
 _DELTA = re.compile(r"\b(?:tăng|giảm|chênh lệch|thay đổi|increase|decrease|change|rise|fall|"
-                    r"drop)\b(?! trưởng)")  # fmt: skip
-_DELTA_FOLDED = re.compile(r"\b(?:tang|giam|chenh lech|thay doi)\b(?! truong| doc| sat| thi)")
+                    r"drop)\b(?! trưởng| cường)")  # fmt: skip
+# without diacritics "tang" is also "tặng" (to award: "tặng giấy khen", "tặng quà cho") and
+# "tăng cường" (to step up) counts no change
+_DELTA_FOLDED = re.compile(r"\b(?:tang|giam|chenh lech|thay doi)\b(?! truong| doc| sat| thi"
+                           r"| cuong| giay| bang| qua| thuong| danh| ky niem"
+                           r"| hoa| cho)")  # fmt: skip
 _PERCENT = re.compile(r"\b(?:ty le|phan tram|percent|percentage|rate)\b|%")
 # Words that end what "bao nhiêu" counts: prepositions, verbs, places and times (with
 # diacritics: "tai" of "tai nạn" is not "tại"; without, for questions typed without them).

@@ -1,5 +1,7 @@
 """The answer pipeline with a scripted model: what is shown, repaired or refused."""
 
+from documents import marker_of
+
 from assistant.answer import NOT_FOUND_EN, NOT_FOUND_VI, Turn, clean_question
 from assistant.compose import restore_qualifiers
 from assistant.verify import entities
@@ -138,12 +140,17 @@ def test_entities_and_qualifiers():
 
 
 def test_comparison_across_articles_reads_each_subjects_figure(make_assistant):
-    def reply(messages):  # one call reads both places' figures
-        a, b = _marker_of(messages, "gần 300"), _marker_of(messages, "551")
-        return f"Bảo Lộc có gần 300 mắt camera [{a}], Gia Lai có 551 mắt camera [{b}]."
+    def reader(swapped: bool):
+        def reply(messages):  # each place's figure is read on its own
+            gia_lai = "số liệu của Gia Lai" in messages[-1]["content"]
+            if gia_lai != swapped:
+                return f"Gia Lai có 551 mắt camera [{marker_of(messages, '551') or 1}]."
+            return f"Bảo Lộc có gần 300 mắt camera [{marker_of(messages, 'gần 300') or 1}]."
 
-    assistant = make_assistant(reply)
-    answer = assistant.ask("Bảo Lộc và Gia Lai, nơi nào có nhiều mắt camera an ninh hơn?")
+        return reply
+
+    question = "Bảo Lộc và Gia Lai, nơi nào có nhiều mắt camera an ninh hơn?"
+    answer = make_assistant(reader(swapped=False)).ask(question)
     assert answer.found
     assert answer.text.startswith("Gia Lai.")
     assert "gần 300 mắt camera" in answer.text and "551 mắt camera" in answer.text
@@ -152,13 +159,7 @@ def test_comparison_across_articles_reads_each_subjects_figure(make_assistant):
         "002_7b481aa43f29ee0d.txt",
     }
     # a model that reads one place's figure for the other: no comparison is shown
-    swapped = make_assistant(
-        lambda m: (
-            f"Bảo Lộc có 551 mắt camera [{_marker_of(m, '551')}], "
-            f"Gia Lai có gần 300 mắt camera [{_marker_of(m, 'gần 300')}]."
-        )
-    )
-    answer = swapped.ask("Bảo Lộc và Gia Lai, nơi nào có nhiều mắt camera an ninh hơn?")
+    answer = make_assistant(reader(swapped=True)).ask(question)
     assert not answer.found and "551" not in answer.text
 
 

@@ -200,3 +200,17 @@ def test_an_office_of_another_body_is_not_the_one_asked():
     assert same_body("Ai là Chủ tịch UBND tỉnh?", "ông A, Chủ tịch Ủy ban nhân dân tỉnh",
                      {"chu tich"})  # fmt: skip
     assert same_body("Ai là chủ tịch tỉnh?", "ông A, Chủ tịch HĐND tỉnh", {"chu tich"})
+
+
+def test_an_office_something_is_from_is_not_the_office_of_who_hands_it_over():
+    from assistant.people import holds_roles
+
+    clause = "Đại tá Lê Văn A trao Giấy khen của Giám đốc Công an tỉnh cho 10 tập thể"
+    assert not holds_roles(clause, {"giam doc"})
+    assert holds_roles("Đại tá Lê Văn A, Giám đốc Công an tỉnh, trao giấy khen", {"giam doc"})
+
+
+def test_tang_without_diacritics_is_a_change_only_when_it_counts_one():
+    assert not read_query("tp hoa my tang giay khen cho bao nhieu tap the").delta
+    assert read_query("so vu tngt nam 2024 tang bao nhieu so voi nam 2023").delta
+    assert not read_query("Công an tăng cường bao nhiêu tổ tuần tra?").delta

@@ -112,3 +112,13 @@ def test_a_follow_up_keeps_the_place_and_period_it_does_not_change(ask):
                     first.standalone_question)]  # fmt: skip
     answer, _ = ask("Còn TP. Hòa Mỹ thì sao?", reading("130 vụ", "41 vụ"), history=history)
     assert answer.found and "41 vụ" in answer.text and "130" not in answer.text
+
+
+def test_a_model_that_finds_nothing_chooses_from_the_figures_that_fit(ask):
+    question = "Năm 2024 huyện Ia Lốp xảy ra bao nhiêu vụ TNGT?"
+    answer, llm = ask(question, ["NOT_FOUND", "1"])
+    assert answer.found and "20 vụ" in answer.text and "130" not in answer.text
+    offered = llm.calls[-1][-1]["content"].split("Figures:")[1]
+    assert offered.lstrip().startswith("1. 20 vụ") and "\n2." not in offered  # 130: the province
+    answer, _ = ask(question, ["NOT_FOUND", "0"])
+    assert not answer.found
