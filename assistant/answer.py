@@ -407,8 +407,10 @@ class Assistant:
                     "đoạn trích; nếu không đoạn nào có con số đúng, trả lời NOT_FOUND")  # fmt: skip
             note = f"{focus}. {note}" if focus else note
             draft = self._generate(query, shown, None, note)
-            if is_refusal(draft):
-                return self._refuse(query, f"rejected: {verdict.reason}; then no answer")
+            if is_refusal(draft) or not set(numbers(strip_markers(draft))) - set(
+                numbers(query.text)
+            ):
+                return self._choose(query, shown, about, focus)  # ruled-out figures not offered
             draft = attach_marker(draft, passages, query.text)
             verdict = self._check(draft, passages, query)
             if verdict.ok:
@@ -448,7 +450,11 @@ class Assistant:
         options = sorted(options, key=fit, reverse=True)[:CHOICES]
         if not options:
             return self._refuse(query, "model found no answer")
-        lines = [f"{i}. {_clause(f)} — «{f.sentence.strip()}»" for i, f in enumerate(options, 1)]
+        lines, quoted = [], set()
+        for i, f in enumerate(options, 1):  # each sentence quoted once, after its first figure
+            sentence = f.sentence.strip()
+            lines.append(f"{i}. {_clause(f)}" + ("" if sentence in quoted else f" — «{sentence}»"))
+            quoted.add(sentence)
         question = f"{query.text} ({focus})" if focus else query.text
         user = prompts.render("choose_user", question=question,
                               options="\n".join(lines))  # fmt: skip
