@@ -437,15 +437,18 @@ class Assistant:
         known = _known_places(query, about)
         options: list[Figure] = []
         for e in shown:
-            for f in facts.read_figures(e.passage, known):
+            figures = facts.read_figures(e.passage, known)
+            for f in figures:
                 if f.sentence.strip() not in e.text or facts.conflict(query, f):
+                    continue
+                if facts.outdone(query, f, figures):
                     continue
                 if facts.score(query, f) > 0 and all(f.value != o.value for o in options):
                     options.append(f)
         asked = set(tokens(query.text))
 
         def fit(f: Figure) -> tuple[float, int]:  # then: the question's words in its clause
-            return facts.score(query, f), len(asked & set(tokens(_clause(f))))
+            return facts.score(query, f), len(asked & set(tokens(f.clause)))
 
         options = sorted(options, key=fit, reverse=True)[:CHOICES]
         if not options:
@@ -453,7 +456,7 @@ class Assistant:
         lines, quoted = [], set()
         for i, f in enumerate(options, 1):  # each sentence quoted once, after its first figure
             sentence = f.sentence.strip()
-            lines.append(f"{i}. {_clause(f)}" + ("" if sentence in quoted else f" — «{sentence}»"))
+            lines.append(f"{i}. {f.clause}" + ("" if sentence in quoted else f" — «{sentence}»"))
             quoted.add(sentence)
         question = f"{query.text} ({focus})" if focus else query.text
         user = prompts.render("choose_user", question=question,
@@ -765,14 +768,6 @@ def _part_label(query: Query, part: Query) -> str:
     return part.period.label() if part.period is not None else ""
 
 
-def _clause(figure: Figure) -> str:
-    """The figure with the words after it up to the end of its clause ("403 tin có giá
-    trị"): what it counts, as the article says it."""
-    rest, written = figure.sentence[figure.start :], figure.end - figure.start
-    end = re.search(r"[,;:.!?…()]|\s(?:và|với|trong đó|so với)\s", rest[written:])
-    return rest[: written + end.start()].strip() if end else rest.strip()
-
-
 def _figure_of(answer: Answer, query: Query, about: list[Passage]) -> Figure | None:
     """The figure an answer gives, read from the paragraph it cites first."""
     cited = answer.citations[0]
@@ -807,7 +802,9 @@ def _figure_veto(
             return Verdict(False, f"no cited figure for {query.places or query.period}"), []
     if not figures:
         return Verdict(True), []
-    reasons = [facts.conflict(query, f) for f in figures]
+    siblings = {p.id: facts.read_figures(p, known) for p in cited}
+    reasons = [facts.conflict(query, f) or facts.outdone(query, f, siblings[f.passage.id])
+               for f in figures]  # fmt: skip
     if all(reasons):
         return Verdict(False, reasons[0], "figure"), []
     return Verdict(True), [f for f, r in zip(figures, reasons, strict=True) if not r]

@@ -75,6 +75,14 @@ class Figure:
         return self.role in ("percent", "delta_percent", "growth")
 
     @property
+    def clause(self) -> str:
+        """The figure with the words after it up to the end of its clause ("403 tin có giá
+        trị"): what it counts, as the article says it."""
+        rest, written = self.sentence[self.start :], self.end - self.start
+        end = re.search(r"[,;:.!?…()]|\s(?:và|với|trong đó|so với)\s", rest[written:])
+        return rest[: written + end.start()].strip() if end else rest.strip()
+
+    @property
     def phrase(self) -> str:
         """The figure as the article writes it, with its qualifier and counted words
         ("gần 300 mắt camera")."""
@@ -549,6 +557,25 @@ def conflict(query: Query, figure: Figure) -> str:
         written = _OUTCOME_WORDS & set(figure.unit + figure.before)
         if asked and written and not asked & written:
             return "đó là số liệu về thứ khác (người chết, bị thương, mất tích)"
+    return ""
+
+
+def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:
+    """Why another figure of the same sentence, counting the same kind of thing, answers
+    the question better: its clause has at least two more of the question's words ("hơn
+    507 tin báo tố giác …, trong đó có hơn 346 tin có giá trị" asked "tin có giá trị": the
+    346). "" when none does."""
+    asked = set(tokens(query.text)) - STOPWORDS
+    mine = set(tokens(figure.clause)) - STOPWORDS
+    for g in figures:
+        if g.sentence != figure.sentence or g.value == figure.value or not g.unit:
+            continue
+        if not figure.unit or not same_unit(g.unit[0], figure.unit[0]):
+            continue
+        theirs = set(tokens(g.clause)) - STOPWORDS
+        gain, loss = len(asked & (theirs - mine)), len(asked & (mine - theirs))
+        if gain >= 2 and gain > loss:
+            return f"câu hỏi hỏi về {g.clause}, không phải {figure.clause}"
     return ""
 
 

@@ -52,6 +52,13 @@ _ADMIN_RE = re.compile(
 )
 _LEVEL = dict(_ADMIN)
 _ADMIN_FOLDED = {fold(w).rstrip(".") for w, _ in _ADMIN} | {"ubnd", "cong", "an", "tinh"}
+# Without diacritics ("xa" may be "xa" = far) only the unambiguous words say the level.
+_LEVEL_FOLDED = {fold(w).rstrip("."): lv for w, lv in _ADMIN if fold(w) not in ("xa",)}
+_ADMIN_BEFORE = re.compile(
+    r"(?<!\w)("
+    + "|".join(sorted(map(re.escape, _LEVEL_FOLDED), key=len, reverse=True))
+    + r")\.?\s+$"
+)
 # Family names: a capitalised run "Pleiku Đỗ Việt Hưng" after "TP." is a place, then a person.
 _SURNAMES = frozenset(fold(n) for n in (
     "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đào Đoàn Vương "
@@ -182,6 +189,9 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
             ):
                 continue
             level = "province" if name in PROVINCES else ""
+            if any_case:  # typed in lower case: "tp cao bang" is the city, not the province
+                said = _ADMIN_BEFORE.search(folded[max(0, m.start() - 12) : m.start()].lower())
+                level = _LEVEL_FOLDED[said.group(1)] if said else level
             found.append(Place(m.start(), m.end(), name, level))
             for i in range(m.start(), m.end()):
                 taken[i] = True

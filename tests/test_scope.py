@@ -214,3 +214,23 @@ def test_tang_without_diacritics_is_a_change_only_when_it_counts_one():
     assert not read_query("tp hoa my tang giay khen cho bao nhieu tap the").delta
     assert read_query("so vu tngt nam 2024 tang bao nhieu so voi nam 2023").delta
     assert not read_query("Công an tăng cường bao nhiêu tổ tuần tra?").delta
+
+
+def test_a_figure_whose_neighbour_names_more_of_what_is_asked_is_outdone():
+    from assistant.facts import outdone
+
+    p = Passage(id="p1", article="a.txt", title="Tin báo", date="2022-03", paragraph=2,
+                start=0, end=0, text="", context="Công an TP. Hòa Mỹ tổng kết năm 2021.",
+                paragraph_text="Năm 2021, Công an thành phố nhận được hơn 507 tin báo tố "
+                "giác tội phạm, trong đó có hơn 346 tin có giá trị giúp điều tra.")  # fmt: skip
+    figures = read_figures(p)
+    total, valuable = (next(f for f in figures if f.value == v) for v in ("507", "346"))
+    asked = read_query("Năm 2021 Hòa Mỹ nhận được bao nhiêu tin báo có giá trị?")
+    assert outdone(asked, total, figures) and not outdone(asked, valuable, figures)
+    plain = read_query("Năm 2021 Hòa Mỹ nhận được bao nhiêu tin báo tố giác tội phạm?")
+    assert not outdone(plain, total, figures)
+
+
+def test_a_place_typed_in_lower_case_keeps_the_level_written_before_it():
+    q = read_query("tp cao bang tang giay khen cho bao nhieu tap the", known_places={"cao bang"})
+    assert (q.places, q.levels) == (("cao bang",), ("city",))
