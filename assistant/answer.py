@@ -434,6 +434,8 @@ class Assistant:
         that nothing rules out and that count what is asked, and picks one by its number
         (a 1.5B model that will not write an answer from a long sentence often picks it
         from a list); 0, or no such figure, is the refusal."""
+        if query.english:  # a loose translation is no ground to pick a figure on
+            return self._refuse(query, "model found no answer")
         known = _known_places(query, about)
         options: list[Figure] = []
         for e in shown:
@@ -441,7 +443,7 @@ class Assistant:
             for f in figures:
                 if f.sentence.strip() not in e.text or facts.conflict(query, f):
                     continue
-                if facts.outdone(query, f, figures):
+                if facts.outdone(query, f, figures) or not facts.speaks_of(query, f):
                     continue
                 if facts.score(query, f) > 0 and all(f.value != o.value for o in options):
                     options.append(f)

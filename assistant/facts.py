@@ -560,19 +560,43 @@ def conflict(query: Query, figure: Figure) -> str:
     return ""
 
 
+# Words of where and when, said of any figure: they do not tell what one counts.
+_SCOPE_WORDS = {"tinh", "huyen", "thanh", "pho", "xa", "phuong", "quan", "thi", "tran", "thang",
+                "quy", "dau", "cuoi", "ky", "toan", "dia", "ban", "cong", "tp", "ubnd"}  # fmt: skip
+
+
+def _bigrams(text: str) -> set[tuple[str, str]]:
+    words = tokens(text)
+    return set(zip(words, words[1:], strict=False))
+
+
+def speaks_of(query: Query, figure: Figure) -> bool:
+    """The figure's own words (its clause, the words before it, the kind it inherits) hold
+    something the question asks beyond the bare counter: "175 nguồn tin có giá trị" for
+    "bao nhiêu nguồn tin có giá trị", not a bare "35/36 vụ". A parts-of-a-whole figure
+    ("687/776 vụ") only for a question about a share."""
+    if "/" in figure.sentence[figure.start : figure.end] and not query.percent:
+        return False
+    places = {w for name in query.places for w in name.split()}
+    asked = {w for w in tokens(query.text) if not w[:1].isdigit()}
+    asked -= STOPWORDS | places | _SCOPE_WORDS | set(query.counted[:1])
+    own = set(tokens(figure.clause)) | set(figure.before[-4:]) | set(figure.inherited)
+    return bool(asked & (set(expand(list(own))) | own))
+
+
 def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:
     """Why another figure of the same sentence, counting the same kind of thing, answers
     the question better: its clause has at least two more of the question's words ("hơn
     507 tin báo tố giác …, trong đó có hơn 346 tin có giá trị" asked "tin có giá trị": the
     346). "" when none does."""
-    asked = set(tokens(query.text)) - STOPWORDS
-    mine = set(tokens(figure.clause)) - STOPWORDS
+    asked = _bigrams(query.text)  # word pairs: "giá trị", not "gia" of "Gia Lai"
+    mine = _bigrams(figure.clause)
     for g in figures:
         if g.sentence != figure.sentence or g.value == figure.value or not g.unit:
             continue
         if not figure.unit or not same_unit(g.unit[0], figure.unit[0]):
             continue
-        theirs = set(tokens(g.clause)) - STOPWORDS
+        theirs = _bigrams(g.clause)
         gain, loss = len(asked & (theirs - mine)), len(asked & (mine - theirs))
         if gain >= 2 and gain > loss:
             return f"câu hỏi hỏi về {g.clause}, không phải {figure.clause}"
