@@ -178,8 +178,10 @@ def test_instructions_inside_an_article_do_not_steer_the_answers(tmp_path):
 # years, district breakdowns, "H.", captions) and its 58 development questions. The held-out
 # quarter (heldout_*.jsonl) is never run here: it is only for reporting.
 CORPUS = ROOT / "tests" / "data" / "corpus"
-CORPUS_MIN_ACCURACY = 0.0  # set from the measurement below
-CORPUS_MAX_WRONG = 99
+# Measured on the first 40 questions of part A (2026-12-01, 2-core AVX2): 22-24 right, 2
+# wrong shown; the floor leaves room for CPU differences, the wrong count does not grow.
+CORPUS_MIN_ACCURACY = 0.5
+CORPUS_MAX_WRONG = 3
 
 
 def test_realistic_corpus_questions_are_right_or_refused(tmp_path):
