@@ -376,6 +376,8 @@ class Assistant:
             if not query.also:
                 return self._figure_read(query, about, on_token)
             return self._several(query, about)
+        if _AUTHOR.search(fold(query.text)) or _AUTHOR.search(query.asked.lower()):
+            return self._byline(query, about)
         if query.wants in ("person", "rank"):
             return self._person(query, about, on_token)
         return self._free(query, about, on_token)
@@ -514,6 +516,16 @@ class Assistant:
         return self._drafted(compose.comparison_answer(query, found), query, ("several",))
 
     # -- people ------------------------------------------------------------------------
+    def _byline(self, query: Query, about: list[Passage]) -> Answer:
+        """Who wrote the article: only a byline — a paragraph that is a name and nothing
+        else — answers it; a person the article is about never does."""
+        for p in about:
+            if _BYLINE.fullmatch(p.paragraph_text.strip()):
+                name = p.paragraph_text.strip()
+                text = f"Author: {name} [1]." if query.english else f"Tác giả: {name} [1]."
+                return self._drafted(Drafted(text, (p,), (name,)), query, ("byline",))
+        return self._refuse(query, "no byline among the retrieved paragraphs")
+
     def _person(self, query: Query, about: list[Passage], on_token) -> Answer:
         if query.period is not None:
             about = [p for p in about if _period_possible(query, p)]
@@ -760,6 +772,11 @@ def _parts(query: Query) -> list[Query]:
         return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
                 for p in periods[:3]]  # fmt: skip
     return [query]
+
+
+# "Ai là tác giả bài viết?", "who wrote …": the byline is asked, not a person of the story
+_AUTHOR = re.compile(r"\b(?:tac gia|ai viet|phong vien nao|but danh|author|who wrote)\b")
+_BYLINE = re.compile(r"[A-ZĐÀ-Ỹ][\wÀ-ỹ]+(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]+){1,3}")
 
 
 def _part_label(query: Query, part: Query) -> str:

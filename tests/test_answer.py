@@ -229,3 +229,11 @@ def test_sentences_the_question_hardly_touches_are_not_read(make_assistant, conf
     wide_prompt, narrow_prompt = (_excerpts(a.llm.calls[0]) for a in (wide, narrow))
     assert "Ngày 21/1" in narrow_prompt
     assert count_tokens(narrow_prompt) < 0.75 * count_tokens(wide_prompt)
+
+
+def test_the_author_is_only_ever_the_byline(make_assistant):
+    question = "Ai là tác giả bài viết về hội nghị của Công an tỉnh Gia Lai năm 2023?"
+    assistant = make_assistant(lambda m: f"Đại tá Nguyễn Ngọc Sơn [{marker_of(m, 'Sơn') or 1}].")
+    answer = assistant.ask(question)
+    assert "Nguyễn Ngọc Sơn" not in answer.text  # a person of the story, not its author
+    assert not answer.found or answer.text.startswith("Tác giả: Thúy Trinh")
