@@ -178,10 +178,11 @@ def test_instructions_inside_an_article_do_not_steer_the_answers(tmp_path):
 # years, district breakdowns, "H.", captions) and its 58 development questions. The held-out
 # quarter (heldout_*.jsonl) is never run here: it is only for reporting.
 CORPUS = ROOT / "tests" / "data" / "corpus"
-# Measured on the first 40 questions of part A (2026-12-01, 2-core AVX2): 22-24 right, 2
-# wrong shown; the floor leaves room for CPU differences, the wrong count does not grow.
-CORPUS_MIN_ACCURACY = 0.5
-CORPUS_MAX_WRONG = 3
+# Measured (2026-12-01, 2-core AVX2, this test's own run): 37/58 right (0.638), 3 wrong shown,
+# 18 refused, 7/8 unanswerable refused. The floor leaves 5 questions for numeric differences
+# between CPUs; one more wrong answer than measured is allowed for the same reason, no more.
+CORPUS_MIN_ACCURACY = 0.55
+CORPUS_MAX_WRONG = 4
 
 
 def test_realistic_corpus_questions_are_right_or_refused(tmp_path):
