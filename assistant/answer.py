@@ -392,8 +392,8 @@ class Assistant:
         if not shown:
             return self._refuse(query, "no paragraph about the asked scope")
         draft = self._generate(query, shown, on_token, focus)
-        if is_refusal(draft) or not set(numbers(strip_markers(draft))) - set(numbers(query.text)):
-            return self._choose(query, shown, about, focus)  # no figure read
+        if _no_figure(draft, query):
+            return self._choose(query, shown, about, focus)
         passages = [e.passage for e in shown]
         draft = attach_marker(draft, passages, query.text)
         verdict = self._check(draft, passages, query)
@@ -409,9 +409,7 @@ class Assistant:
                     "đoạn trích; nếu không đoạn nào có con số đúng, trả lời NOT_FOUND")  # fmt: skip
             note = f"{focus}. {note}" if focus else note
             draft = self._generate(query, shown, None, note)
-            if is_refusal(draft) or not set(numbers(strip_markers(draft))) - set(
-                numbers(query.text)
-            ):
+            if _no_figure(draft, query):
                 return self._choose(query, shown, about, focus)  # ruled-out figures not offered
             draft = attach_marker(draft, passages, query.text)
             verdict = self._check(draft, passages, query)
@@ -779,6 +777,11 @@ _AUTHOR = re.compile(r"\b(?:tac gia|ai viet|phong vien nao|but danh|author|who w
 _BYLINE = re.compile(r"[A-ZĐÀ-Ỹ][\wÀ-ỹ]+(?: [A-ZĐÀ-Ỹ][\wÀ-ỹ]+){1,3}")
 
 
+def _no_figure(draft: str, query: Query) -> bool:
+    """The draft gives no figure: NOT_FOUND, or only numbers the question itself holds."""
+    return is_refusal(draft) or not set(numbers(strip_markers(draft))) - set(numbers(query.text))
+
+
 def _part_label(query: Query, part: Query) -> str:
     """How the answer names one compared part: the place as the question writes it, or
     the period."""
@@ -814,14 +817,14 @@ def _figure_veto(
         return Verdict(False, "a figure was asked for and the answer gives none", "figure"), []
     cited = [passages[n - 1] for n in parse_markers(draft) if 1 <= n <= len(passages)]
     known = _known_places(query, cited)
-    figures = [f for p in cited for f in facts.read_figures(p, known) if f.value in given]
+    siblings = {p.id: facts.read_figures(p, known) for p in cited}
+    figures = [f for p in cited for f in siblings[p.id] if f.value in given]
     if strict:  # one part of a comparison: its figure must come from a paragraph about it
         figures = [f for f in figures if _about(query, f.passage)]
         if not figures:
             return Verdict(False, f"no cited figure for {query.places or query.period}"), []
     if not figures:
         return Verdict(True), []
-    siblings = {p.id: facts.read_figures(p, known) for p in cited}
     reasons = [facts.conflict(query, f) or facts.outdone(query, f, siblings[f.passage.id])
                for f in figures]  # fmt: skip
     if all(reasons):

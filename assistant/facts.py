@@ -586,7 +586,7 @@ def speaks_of(query: Query, figure: Figure) -> bool:
 
 def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:
     """Why another figure of the same sentence, counting the same kind of thing, answers
-    the question better: its clause has at least two more of the question's words ("hơn
+    the question better: its clause has at least two more of the question's word pairs ("hơn
     507 tin báo tố giác …, trong đó có hơn 346 tin có giá trị" asked "tin có giá trị": the
     346). "" when none does."""
     asked = _bigrams(query.text)  # word pairs: "giá trị", not "gia" of "Gia Lai"
