@@ -279,10 +279,11 @@ class Assistant:
             if english:
                 log.info("translated: %r", vietnamese)
             # a follow-up keeps the place, period and subject it does not change
-            previous = None
+            previous, prior = None, ()
             if self.is_followup(question, history or []):
                 previous = history[-1].standalone or history[-1].question
-            answer = self._answer(question, standalone, vietnamese, on_token, previous)
+                prior = tuple(numbers(strip_markers(history[-1].answer)))
+            answer = self._answer(question, standalone, vietnamese, on_token, previous, prior)
         except LLMError as exc:
             log.warning("generation failed: %s", exc)
             standalone = question
@@ -357,9 +358,16 @@ class Assistant:
         return query, paragraphs
 
     def _answer(
-        self, question: str, standalone: str, vietnamese: str | None, on_token, previous=None
+        self,
+        question: str,
+        standalone: str,
+        vietnamese: str | None,
+        on_token,
+        previous: str | None = None,
+        prior: tuple[str, ...] = (),
     ) -> Answer:
         query, paragraphs = self.read(question, standalone, vietnamese, previous)
+        query = replace(query, prior=tuple(v for v in prior if v not in numbers(query.text)))
         if not paragraphs:
             return self._refuse(query, "nothing retrieved")
         unknown = [e for e in (*query.places, *query.names, *query.codes)
@@ -496,7 +504,9 @@ class Assistant:
             if figure is None:
                 return self._refuse(query, f"no figure for {label}: {'; '.join(answer.notes)}")
             found.append((label, figure))
-        drafted = compose.comparison_answer(query, found)
+        # two periods: how much the later differs from the earlier, computed from both
+        over_time = len(query.places) < 2 and len(found) == 2
+        drafted = compose.comparison_answer(query, found, difference=over_time)
         return self._drafted(drafted, query, ("compared",))
 
     def _several(self, query: Query, about: list[Passage]) -> Answer:
@@ -573,6 +583,17 @@ class Assistant:
         passages = [e.passage for e in shown]
         draft = attach_marker(draft, passages, query.text)
         verdict = self._check(draft, passages, query)
+        if not verdict.ok and verdict.kind in ("date", "place"):
+            # a day no cited paragraph writes, no place named for "phường nào": once more,
+            # told so
+            log.info("draft rejected (%s): %r; asking again", verdict.reason, draft)
+            note = (f"{verdict.reason}. Hãy đọc lại các đoạn trích; nếu không đoạn nào "
+                    "có câu trả lời, trả lời NOT_FOUND")  # fmt: skip
+            draft = self._generate(query, shown, None, note)
+            if is_refusal(draft):
+                return self._refuse(query, "model found no answer when asked again")
+            draft = attach_marker(draft, passages, query.text)
+            verdict = self._check(draft, passages, query)
         if verdict.ok:
             return self._finish(draft, passages, query)
         log.info("draft rejected (%s): %r", verdict.reason, draft)
@@ -766,10 +787,23 @@ def _parts(query: Query) -> list[Query]:
         return [replace(query, places=(p,), levels=(lv,), compare=False)
                 for p, lv in list(zip(query.places, query.levels, strict=True))[:3]]  # fmt: skip
     periods = list(dict.fromkeys(query.periods))
+    if (  # "4 tháng đầu năm 2023 so với 4 tháng đầu năm 2020 thế nào?": both are asked
+        len(periods) == 1
+        and query.versus is not None
+        and not query.delta
+        and query.versus.span() not in (None, periods[0].span())
+        and _HOW_COMPARED.search(fold(query.text))
+    ):
+        periods.append(query.versus)
     if len(periods) > 1:
+        periods = sorted(periods[:3], key=lambda p: p.span() or (0, 0))  # oldest first
         return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
-                for p in periods[:3]]  # fmt: skip
+                for p in periods]  # fmt: skip
     return [query]
+
+
+# "… so với … thế nào / ra sao": how two periods compare, not by how much one changed
+_HOW_COMPARED = re.compile(r"\b(?:the nao|ra sao|so sanh|hon hay|khac gi)\b")
 
 
 # "Ai là tác giả bài viết?", "who wrote …": the byline is asked, not a person of the story

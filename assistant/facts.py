@@ -38,6 +38,7 @@ _UNIT_STOP = set(
     "trong của cho được với tại ở và để trên từ do có đã là đến nhằm giúp so khi nhưng "
     "thì vì theo bằng tương cùng này đó".split()
 )
+_UNIT_STOP_FOLDED = frozenset(tokens(" ".join(_UNIT_STOP)))
 # A change ("giảm 12 vụ"); not a level reached by one ("giảm còn 9,8%", "tăng lên 500").
 _DELTA = re.compile(r"\b(?:tăng|giảm|ít hơn|nhiều hơn|cao hơn|thấp hơn|vượt|gấp|chênh lệch)\b"
                     r"(?! trưởng| còn| xuống| lên)", re.IGNORECASE)  # fmt: skip
@@ -255,7 +256,13 @@ def _role(unit: tuple[str, ...], after: str, between: str, previous: str) -> str
         return "growth"  # a growth rate: a level and a change at once
     if _DELTA.search(between):
         return "delta" if role != "percent" else "delta_percent"
-    if previous.startswith("delta") and (len(between.split()) <= 2 or between.strip() == "("):
+    # ... but not past the end of a parenthesis: "(so với năm 2022, ít hơn 24 vụ, nhiều
+    # hơn 12 đối tượng) và 1.525 vụ" lists a total again
+    if (
+        previous.startswith("delta")
+        and ")" not in between
+        and (len(between.split()) <= 2 or between.strip() == "(")
+    ):
         return "delta_percent" if role == "percent" else "delta"
     return role
 
@@ -598,9 +605,45 @@ def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:
             continue
         theirs = _bigrams(g.clause)
         gain, loss = len(asked & (theirs - mine)), len(asked & (mine - theirs))
-        if gain >= 2 and gain > loss:
+        if (gain >= 2 and gain > loss) or _contrasted(query, figure.unit, g.unit):
             return f"câu hỏi hỏi về {g.clause}, không phải {figure.clause}"
+    return _unpaired(query, figure, figures)
+
+
+def _unpaired(query: Query, figure: Figure, figures: list[Figure]) -> str:
+    """A follow-up asking what goes with the figure just given ("1.525 vụ", then "Với bao
+    nhiêu đối tượng?"): where that figure's sentence lists more of the asked kind, the
+    first one after it is the one ("… 188 đối tượng … và 1.525 vụ với 1.827 đối tượng")."""
+    if not query.prior or not figure.unit:
+        return ""
+    same = [g for g in figures if g.sentence == figure.sentence]
+    for anchor in (g for g in same if g.value in query.prior and g.unit):
+        if same_unit(anchor.unit[0], figure.unit[0]):
+            continue  # a part of what was given ("Trong đó bao nhiêu vụ trộm?"): not paired
+        paired = next((g for g in same if g.start > anchor.start), None)
+        if (
+            paired is not None
+            and paired.unit
+            and same_unit(paired.unit[0], figure.unit[0])
+            and paired.start != figure.start
+        ):
+            return f"câu hỏi hỏi về số đi cùng {anchor.clause}: {paired.clause}"
     return ""
+
+
+def _contrasted(query: Query, mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """Two figures of one list count the same thing told apart by the words after it
+    ("45 ngôi nhà sập, 2.412 ngôi nhà tốc mái"): the question holds the other's words
+    ("bị tốc mái") and none of this one's ("sập")."""
+    common = _shared_prefix(mine, theirs)
+    if not common or not query.counted or not same_unit(query.counted[0], mine[0]):
+        return False
+    plain = STOPWORDS | _UNIT_STOP_FOLDED | _SCOPE_WORDS
+    own, other = set(mine[common:]) - plain, set(theirs[common:]) - plain
+    if not own or not other:
+        return False
+    asked = set(expand(tokens(query.text))) | set(tokens(query.text))
+    return bool(other & asked) and not own & asked
 
 
 def _narrower_asked(query: Query, figure: Figure) -> str:

@@ -31,6 +31,7 @@ _WHERE = re.compile(r"\b(?:o dau|tai dau|noi nao|dia phuong nao|xa nao|phuong na
                     r"commune|ward|locality|city|place))\b")  # fmt: skip
 _RANK = re.compile(r"\b(?:cap bac|quan ham|cap ham|ham gi|what rank|which rank)\b")
 _COMPARE = re.compile(r"\b(?:nhieu|it|cao|thap|lon|nho)\b.*\bhon\b|\bso sanh\b|"
+                      r"\bso voi\b.*\b(?:the nao|ra sao)\b|"
                       r"\b(?:more|fewer|less|higher|lower|larger|smaller)\b|\bcompare")  # fmt: skip
 # Matched on the lowercase text with its diacritics where it has them ("giảm" is not
 # "giám đốc"), else on the folded text.
@@ -86,6 +87,7 @@ class Query:
     shift: int = 0  # "năm sau đó" (+1), "năm trước đó" (-1): relative to the last question
     also: tuple[tuple[str, ...], ...] = ()  # more counted in one question: "…, bắt bao nhiêu
     #                                          đối tượng?"
+    prior: tuple[str, ...] = ()  # a follow-up: the figures the answer before it gave
 
     @property
     def subjects(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.people import ADMIN_WORDS
+from assistant.places import read_places
 from assistant.query import Query
 from assistant.text import (
     content_tokens,
@@ -181,10 +182,42 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
             continue  # English words are not in Vietnamese paragraphs
         if not any(mentions(p, word) for p in cited):
             return Verdict(False, f"the answer names {word!r}, which the cited paragraphs do not")
+    written = {d for p in cited for d in dates_in(p.paragraph_text)} | dates_in(query.text)
+    for day, month in sorted(dates_in(plain) - written):
+        return Verdict(False, f"ngày {day}/{month} không có trong các đoạn trích", "date")
+    if query.wants == "place" and _LEVEL_ASKED.search(fold(query.text)):
+        asked_places = {*query.places, *query.area}
+        if not any(p.name and p.name not in asked_places for p in read_places(plain)):
+            return Verdict(False, "câu trả lời chưa nêu tên địa danh được hỏi", "place")
     new_words = content_tokens(plain) - content_tokens(query.text) - content_tokens(query.asked)
     if not new_words and not set(numbers(plain)) - asked_numbers:
         return Verdict(False, "the answer only repeats the question")
     return Verdict(True)
+
+
+# "phường nào", "which district": the answer must name one
+_LEVEL_ASKED = re.compile(
+    r"\b(?:xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho|dia phuong)"
+    r" nao\b|\bwhich (?:district|province|commune|ward|city)\b"
+)
+# A day as written: "3/10", "3-10-2025", "ngày 3.10", "3 tháng 10" (not "687/776", "10/2025")
+_DATES = (
+    re.compile(r"(?<![\d/.,])(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d|[.,]\d)"),
+    re.compile(r"\b(?:ngày|sáng|chiều|tối|trưa|đêm)\s+(\d{1,2})\.(\d{1,2})(?!\d)", re.I),
+    re.compile(r"\b(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)", re.I),
+)
+
+
+def dates_in(text: str) -> set[tuple[int, int]]:
+    """The (day, month) pairs written in `text`: an answer may give only days its cited
+    paragraphs (or the question) write; the month an article came out names no day."""
+    out = set()
+    for pattern in _DATES:
+        for m in pattern.finditer(text):
+            day, month = int(m.group(1)), int(m.group(2))
+            if 1 <= day <= 31 and 1 <= month <= 12:
+                out.add((day, month))
+    return out
 
 
 def capitalised(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The answer pipeline with a scripted model: what is shown, repaired or refused."""
 
-from documents import marker_of
+from documents import citing, marker_of
 
 from assistant.answer import NOT_FOUND_EN, NOT_FOUND_VI, Turn, clean_question
 from assistant.compose import restore_qualifiers
@@ -237,3 +237,15 @@ def test_the_author_is_only_ever_the_byline(make_assistant):
     answer = assistant.ask(question)
     assert "Nguyễn Ngọc Sơn" not in answer.text  # a person of the story, not its author
     assert not answer.found or answer.text.startswith("Tác giả: Thúy Trinh")
+
+
+def test_a_day_no_cited_paragraph_writes_is_asked_again_then_refused(make_assistant):
+    question = "UBND TP Bảo Lộc tổ chức hội nghị tổng kết Phong trào Toàn dân bảo vệ ANTQ năm 2021 vào ngày nào?"  # noqa: E501
+    # the month the article came out (2022-01) names no day: "ngày 1/1" is made up
+    made_up = make_assistant(citing("tổng kết Phong trào", "Hội nghị diễn ra ngày 1/1/2022"))
+    answer = made_up.ask(question)
+    assert not answer.found and len(made_up.llm.calls) == 2  # asked again, told why
+    assert "1/1" in made_up.llm.calls[-1][-1]["content"]
+    right = make_assistant(citing("tổng kết Phong trào", "Hội nghị diễn ra ngày 21/1"))
+    answer = right.ask(question)
+    assert answer.found and "21/1" in answer.text and answer.citations

@@ -217,3 +217,66 @@ def test_a_figure_whose_neighbour_names_more_of_what_is_asked_is_outdone():
 def test_a_place_typed_in_lower_case_keeps_the_level_written_before_it():
     q = read_query("tp cao bang tang giay khen cho bao nhieu tap the", known_places={"cao bang"})
     assert (q.places, q.levels) == (("cao bang",), ("city",))
+
+
+def _paragraph(text: str, date: str = "2024-01") -> Passage:
+    return Passage(id="p1", article="a.txt", title="Tổng kết", date=date, paragraph=2, start=0,
+                   end=0, text="", context="Công an tỉnh Hòa Mỹ tổng kết năm 2023.",
+                   paragraph_text=text)  # fmt: skip
+
+
+def test_figures_told_apart_by_their_words_answer_only_their_own_question():
+    from assistant.facts import outdone
+
+    figures = read_figures(_paragraph("Sau bão, Hòa Mỹ có 31 ngôi nhà sập, 1.208 ngôi nhà "
+                                      "tốc mái, hai tàu cá bị chìm."))  # fmt: skip
+    fallen, roofs = (next(f for f in figures if f.value == v) for v in ("31", "1208"))
+    asked = read_query("Bão làm bao nhiêu ngôi nhà ở Hòa Mỹ bị tốc mái?")
+    assert outdone(asked, fallen, figures) and not outdone(asked, roofs, figures)
+    asked = read_query("Bão làm bao nhiêu ngôi nhà ở Hòa Mỹ bị sập?")
+    assert outdone(asked, roofs, figures) and not outdone(asked, fallen, figures)
+    # neither named: the model reads, nothing is ruled out
+    assert not outdone(read_query("Bao nhiêu ngôi nhà ở Hòa Mỹ bị hư hại?"), fallen, figures)
+
+
+def test_a_change_listed_in_parentheses_does_not_make_the_total_after_them_a_change():
+    figures = read_figures(
+        _paragraph(
+            "Công an phát hiện 97 vụ, 140 đối tượng phạm tội về kinh tế (so với năm 2022, ít "
+            "hơn 6 vụ, nhiều hơn 9 đối tượng) và 1.310 vụ với 1.604 đối tượng sử dụng ma túy."
+        )
+    )
+    roles = {f.value: f.role for f in figures}
+    assert (roles["6"], roles["9"]) == ("delta", "delta")
+    assert (roles["1310"], roles["1604"]) == ("count", "count")
+
+
+def test_a_follow_up_for_what_goes_with_the_figure_given_takes_the_one_paired_with_it():
+    from dataclasses import replace
+
+    from assistant.facts import outdone
+
+    figures = read_figures(
+        _paragraph(
+            "Công an phát hiện 97 vụ, 140 đối tượng phạm tội về kinh tế và 1.310 vụ với 1.604 "
+            "đối tượng sử dụng trái phép chất ma túy."
+        )
+    )
+    first, paired = (next(f for f in figures if f.value == v) for v in ("140", "1604"))
+    follow_up = replace(read_query("Với bao nhiêu đối tượng?"), prior=("1310",))
+    assert outdone(follow_up, first, figures) and not outdone(follow_up, paired, figures)
+    # a part of the figure given ("trong đó … vụ") is not paired with it
+    part = replace(read_query("Trong đó bao nhiêu vụ?"), prior=("1310",))
+    assert not outdone(part, next(f for f in figures if f.value == "97"), figures)
+
+
+def test_two_periods_set_against_each_other_are_both_asked():
+    from assistant.answer import _parts
+
+    asked = read_query("Số người chết vì TNGT ở Hòa Mỹ 4 tháng đầu năm 2024 so với 4 tháng "
+                       "đầu năm 2021 thế nào?")  # fmt: skip
+    assert asked.wants == "figure"
+    assert [p.period.label() for p in _parts(asked)] == ["4 tháng đầu năm 2021",
+                                                          "4 tháng đầu năm 2024"]  # fmt: skip
+    # by how much it changed: one figure (the change), not two
+    assert len(_parts(read_query("Số vụ TNGT năm 2024 so với năm 2023 giảm bao nhiêu?"))) == 1
