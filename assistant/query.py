@@ -102,9 +102,12 @@ _COUNTED_AT = (
     re.compile(r"\bso sanh (?:so |so luong |ty le )?"),
     re.compile(r"\b(?:tong so|so luong|so)\s(?!voi\b|sanh\b|lieu\b|hoa\b|\d)"),
 )
+# "hội nghị tổng kết năm 2023" reviews the year: that year is the period counted; folded
+# "bao" is "bão" (a storm), not "báo cáo", "bảo vệ"
 _EVENT = re.compile(
-    r"\b(?:bao|lu|lu quet|mua lu|sat lo|chay|chay rung|chuyen an|festival|le hoi|ngay hoi|"
-    r"hoi nghi|dai hoi|hoi thi|trien lam|dot|ky thi|giai)\b"
+    r"\b(?:bao(?! cao| ve| dam| chi| tin)|lu|lu quet|mua lu|sat lo|chay|chay rung|chuyen an|"
+    r"festival|le hoi|ngay hoi|hoi nghi(?! (?:tong|so) ket)|dai hoi|hoi thi|trien lam|dot|"
+    r"ky thi|giai)\b"
 )
 _STOCK = re.compile(r"\b(?:hien co|co tong cong|co tong so|co bao nhieu|tong so|con bao nhieu)\b")
 
