@@ -67,6 +67,10 @@ _SURNAMES = frozenset(fold(n) for n in (
 _WORD = re.compile(r"[\w]+")
 _UNIT = re.compile(r"\b(?:Phòng|Đội|Trạm|Đồn)(?:\s+[A-ZĐÀ-Ỹ]\w*){1,4}")
 _LISTED = re.compile(r"(?<=[,;:] )(?:[A-ZĐÀ-Ỹ][\w]*)(?: [A-ZĐÀ-Ỹ][\w]*){0,3}(?= \(\d)")
+# "thị xã An Khê 5 vụ, Chư Sê 10 vụ; Chư Păh 8 vụ": a breakdown without parentheses, each
+# name after a "<figure> <counter>," item of one that is a known place
+_BARE_LISTED = re.compile(r"(?<=[,;] )[A-ZĐÀ-Ỹ]\w*(?: [A-ZĐÀ-Ỹ]\w*){0,3}(?= \d)")
+_ITEM_END = re.compile(r"\d+(?:[.,]\d+)*\s+\w+(?:\s+\w+)?[,;]\s$")
 
 
 # Centrally governed cities: "TP. Cần Thơ" and "Cần Thơ" are one place; elsewhere "TP. Kon
@@ -160,6 +164,19 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
                 found.append(Place(m.start(), end, name_of(text[m.start() : end]), ""))
                 for i in range(m.start(), end):
                     taken[i] = True
+    for m in _BARE_LISTED.finditer(text):
+        item = _ITEM_END.search(text, max(0, m.start() - 30), m.start())
+        before = [p for p in found if p.end <= m.start() and p.name]
+        if (
+            item is None
+            or any(taken[m.start() : m.end()])
+            or not before
+            or text[max(p.end for p in before) : m.start()].count(" ") > 4  # after a place
+        ):
+            continue
+        found.append(Place(m.start(), m.end(), name_of(m.group()), ""))
+        for i in range(m.start(), m.end()):
+            taken[i] = True
     # Sub-units that act for themselves ("Phòng Cảnh sát điều tra tội phạm về ma túy … bắt
     # 21 vụ"): what they did is theirs, not their province's.
     for m in _UNIT.finditer(text):

@@ -280,3 +280,24 @@ def test_two_periods_set_against_each_other_are_both_asked():
                                                           "4 tháng đầu năm 2024"]  # fmt: skip
     # by how much it changed: one figure (the change), not two
     assert len(_parts(read_query("Số vụ TNGT năm 2024 so với năm 2023 giảm bao nhiêu?"))) == 1
+
+
+def test_a_review_meeting_counts_over_the_year_it_reviews_but_a_storm_year_only_locates():
+    review = read_query("Số vụ phạm pháp hình sự được Công an tỉnh báo cáo tại hội nghị tổng "
+                        "kết năm 2023 là bao nhiêu?")  # fmt: skip
+    assert review.measure == "flow"  # a six-month figure does not answer it
+    assert read_query("Bão số 9 năm 2020 làm bao nhiêu người chết?").measure == "event"
+    assert read_query("Hội nghị năm 2023 có bao nhiêu đại biểu?").measure == "event"
+
+
+def test_a_breakdown_without_parentheses_gives_each_place_its_own_figure():
+    text = ("Tội phạm tập trung ở thành phố Hòa Mỹ 12 vụ, thị xã Đông Sơn 4 vụ, Tây Hà 9 vụ; "
+            "Nam Lĩnh 7 vụ. Dịp Tết Nguyên đán xảy ra 2 vụ.")  # fmt: skip
+    assert [p.name for p in read_places(text)] == ["hoa my", "dong son", "tay ha", "nam linh"]
+    figures = read_figures(_paragraph(text))
+    asked = read_query("Huyện Tây Hà có bao nhiêu vụ phạm pháp?",
+                       known_places={"tay ha", "nam linh"})  # fmt: skip
+    from assistant.facts import conflict
+
+    fitting = [f.value for f in figures if not conflict(asked, f)]
+    assert "9" in fitting and "7" not in fitting and "12" not in fitting
