@@ -437,8 +437,11 @@ def score(query: Query, figure: Figure) -> float:
         kind = [w for w in query.counted[shared:] if w not in STOPWORDS]
         if kind:
             # (the kind may also come after a list: "31 đối tượng tàng trữ, mua bán … ma túy")
+            # (a figure naming only part of the asked kind, "10 vụ rất nghiêm trọng" for "vụ
+            # TNGT rất nghiêm trọng", counts no other kind: the rest is looked for around it)
             named_kind = own_kind | set(figure.tail)
-            if own_kind and len(set(kind) & named_kind) < len(kind) / 2:
+            other_kind = own_kind - STOPWORDS - set(kind)
+            if own_kind and len(set(kind) & named_kind) < len(kind) / 2 and other_kind:
                 return 0.0
             # a bare "14 vụ" names its kind in its clause, earlier in its sentence ("Về tội
             # phạm ma túy, … bắt 7 vụ và 13 đối tượng") or through the total it breaks down

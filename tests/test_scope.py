@@ -301,3 +301,16 @@ def test_a_breakdown_without_parentheses_gives_each_place_its_own_figure():
 
     fitting = [f.value for f in figures if not conflict(asked, f)]
     assert "9" in fitting and "7" not in fitting and "12" not in fitting
+
+
+def test_a_figure_naming_part_of_the_asked_kind_is_a_candidate_its_total_names_the_rest():
+    total = _paragraph("Năm 2023, trên địa bàn tỉnh xảy ra 99 vụ tai nạn giao thông, làm chết "
+                       "93 người.")  # fmt: skip
+    part = Passage(**{**total.__dict__, "paragraph": 3, "follows": total.paragraph_text,
+                      "paragraph_text": "Trong đó, có 11 vụ rất nghiêm trọng, 70 vụ nghiêm "
+                      "trọng và 6 vụ cháy xe."})  # fmt: skip
+    figures = read_figures(part)
+    ranked = candidates(read_query("Năm 2023 Hòa Mỹ có bao nhiêu vụ TNGT rất nghiêm trọng?"),
+                        figures)  # fmt: skip
+    assert ranked[0][1].value == "11"
+    assert "6" not in {f.value for _, f in ranked}  # "vụ cháy xe" counts another kind
