@@ -512,6 +512,11 @@ _CLASSIFIERS = {
 }  # fmt: skip
 
 
+# Classifiers English does not tell apart: a translated "cases" may be "vụ" or "trường hợp",
+# "people" "người" or "đối tượng", "times" "lần" or "lượt"
+_ONE_IN_ENGLISH = [{"vu", "truong"}, {"nguoi", "doi"}, {"lan", "luot"}]
+
+
 def conflict(query: Query, figure: Figure) -> str:
     """Why `figure` cannot answer `query`, read from what its sentence says, in words the
     model is told when asked again ("" when nothing contradicts it). Only what is written
@@ -550,6 +555,7 @@ def conflict(query: Query, figure: Figure) -> str:
             and not same_unit(head, unit[0])
             and head not in figure.unit[:3]
             and not (query.percent and figure.is_rate)
+            and not (query.english and {head, unit[0]} in _ONE_IN_ENGLISH)
         ):
             return "đó là số liệu về thứ khác"
         # a compound counter: "lượt người (tham dự)" is not "lượt phát động"

@@ -109,6 +109,8 @@ _EVENT = re.compile(
     r"festival|le hoi|ngay hoi|hoi nghi(?! (?:tong|so) ket)|dai hoi|hoi thi|trien lam|dot|"
     r"ky thi|giai)\b"
 )
+# "thu giữ bao nhiêu … trong vụ án / chuyên án …": counted in one case the year only locates
+_IN_CASE = re.compile(r"\b(?:trong|tai|qua) (?:vu an|chuyen an|vu viec)\b")
 _STOCK = re.compile(r"\b(?:hien co|co tong cong|co tong so|co bao nhieu|tong so|con bao nhieu)\b")
 
 
@@ -248,7 +250,7 @@ def read_query(
     if (_PERCENT.search(folded) and wants == "other") or (compare and counted):
         wants = "figure"
     topic = _topic("".join(masked))
-    if _EVENT.search(" ".join(tokens(" ".join(topic)))):
+    if _EVENT.search(" ".join(tokens(" ".join(topic)))) or _IN_CASE.search(folded):
         measure = "event"
     elif _STOCK.search(folded) or now:
         measure = "stock"

@@ -314,3 +314,21 @@ def test_a_figure_naming_part_of_the_asked_kind_is_a_candidate_its_total_names_t
                         figures)  # fmt: skip
     assert ranked[0][1].value == "11"
     assert "6" not in {f.value for _, f in ranked}  # "vụ cháy xe" counts another kind
+
+
+def test_a_case_the_year_only_locates_and_counters_english_does_not_tell_apart():
+    from dataclasses import replace
+
+    from assistant.facts import conflict
+
+    seized = read_query("Bao nhiêu viên ma túy bị thu giữ trong vụ án của Bộ đội Biên phòng "
+                        "năm 2020?")  # fmt: skip
+    assert seized.measure == "event"  # one case in March 2020 answers "năm 2020"
+    assert read_query("Năm 2023 khởi tố bao nhiêu vụ án?").measure == "flow"
+    fines = read_figures(_paragraph("Tháng 2/2024, lực lượng chức năng xử phạt 4.120 trường "
+                                    "hợp vi phạm.", "2024-03"))  # fmt: skip
+    asked = read_query("Tháng 2/2024 xử phạt bao nhiêu vụ vi phạm?")
+    figure = next(f for f in fines if f.value == "4120")
+    assert conflict(asked, figure)  # asked in Vietnamese: "vụ" is not "trường hợp"
+    translated = replace(asked, english=True)  # "how many cases": either
+    assert not conflict(translated, figure)
