@@ -190,14 +190,6 @@ def is_refusal(draft: str) -> bool:
     )
 
 
-def _interleave(first: list, second: list) -> list:
-    """Two rankings merged turn about, `first` leading (duplicates are dropped later)."""
-    out = []
-    for i in range(max(len(first), len(second))):
-        out.extend(x[i] for x in (first, second) if i < len(x))
-    return out
-
-
 def _paragraphs(hits, limit: int) -> list[Passage]:
     """One passage per paragraph, best first."""
     seen: set[tuple[str, int]] = set()
@@ -342,8 +334,6 @@ class Assistant:
         """Retrieve, then read the question against what was retrieved: (query, paragraphs).
         `previous`: the question a follow-up continues, whose scope it inherits."""
         hits = self.retriever.search(standalone)
-        if vietnamese:  # the translation's words find what English keywords cannot
-            hits = _interleave(self.retriever.search(vietnamese), hits)
         paragraphs = _paragraphs(hits, READ_PARAGRAPHS)
         texts = [f"{p.context} {p.paragraph_text}" for p in paragraphs]
         known_places = {n for t in texts for n in place_names(t)}
