@@ -184,7 +184,9 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
         if not any(mentions(p, word) for p in cited):
             return Verdict(False, f"the answer names {word!r}, which the cited paragraphs do not")
     written = {d for p in cited for d in dates_in(p.paragraph_text)} | dates_in(query.text)
-    for day, month in sorted(dates_in(plain) - written):
+    unwritten = sorted(dates_in(plain) - written)
+    if unwritten:
+        day, month = unwritten[0]
         return Verdict(False, f"ngày {day}/{month} không có trong các đoạn trích", "date")
     if query.wants == "place" and _LEVEL_ASKED.search(fold(query.text)):
         asked_places = {*query.places, *query.area}
