@@ -409,18 +409,13 @@ class Assistant:
         if verdict.ok:
             verdict, accepted = _figure_veto(draft, passages, query)
         if not verdict.ok and verdict.kind == "figure":
-            # the figure read is ruled out: once more, told so (a small model then usually
-            # takes the right one of the same sentence: "93 người chết", not "90 bị thương")
-            log.info("draft rejected (%s): %r; asking again", verdict.reason, draft)
+            # the figure read is ruled out: once more, told so
             wrong = ", ".join(sorted(set(numbers(strip_markers(draft))) - set(numbers(query.text))))
-            note = (f"Con số {wrong} không đúng với câu hỏi ({verdict.reason}). Hãy đọc lại các "
-                    "đoạn trích; nếu không đoạn nào có con số đúng, trả lời NOT_FOUND")  # fmt: skip
-            note = f"{focus}. {note}" if focus else note
-            draft = self._generate(query, shown, None, note)
-            if _no_figure(draft, query):
+            reason = f"Con số {wrong} không đúng với câu hỏi ({verdict.reason})"
+            again = self._again(query, shown, draft, reason, "con số đúng", focus)
+            if again is None or _no_figure(again[0], query):
                 return self._choose(query, shown, about, focus)  # ruled-out figures not offered
-            draft = attach_marker(draft, passages, query.text)
-            verdict = self._check(draft, passages, query)
+            draft, verdict = again
             if verdict.ok:
                 verdict, accepted = _figure_veto(draft, passages, query)
         if not verdict.ok:
@@ -584,20 +579,33 @@ class Assistant:
         draft = attach_marker(draft, passages, query.text)
         verdict = self._check(draft, passages, query)
         if not verdict.ok and verdict.kind in ("date", "place"):
-            # a day no cited paragraph writes, no place named for "phường nào": once more,
-            # told so
-            log.info("draft rejected (%s): %r; asking again", verdict.reason, draft)
-            note = (f"{verdict.reason}. Hãy đọc lại các đoạn trích; nếu không đoạn nào "
-                    "có câu trả lời, trả lời NOT_FOUND")  # fmt: skip
-            draft = self._generate(query, shown, None, note)
-            if is_refusal(draft):
+            # a day no cited paragraph writes, no place named for "phường nào"
+            again = self._again(query, shown, draft, verdict.reason, "câu trả lời")
+            if again is None:
                 return self._refuse(query, "model found no answer when asked again")
-            draft = attach_marker(draft, passages, query.text)
-            verdict = self._check(draft, passages, query)
+            draft, verdict = again
         if verdict.ok:
             return self._finish(draft, passages, query)
         log.info("draft rejected (%s): %r", verdict.reason, draft)
         return self._refuse(query, f"rejected: {verdict.reason}")
+
+    def _again(
+        self, query: Query, shown: list[Excerpt], draft: str, reason: str, what: str,
+        focus: str = "",
+    ) -> tuple[str, Verdict] | None:  # fmt: skip
+        """A rejected draft is asked for once more, told why; None when the model then finds
+        nothing (a small model given the reason usually takes the right one of the same
+        sentence: "93 người chết", not "90 bị thương")."""
+        log.info("draft rejected (%s): %r; asking again", reason, draft)
+        note = (
+            f"{reason}. Hãy đọc lại các đoạn trích; nếu không đoạn nào có {what}, trả lời NOT_FOUND"
+        )
+        draft = self._generate(query, shown, None, f"{focus}. {note}" if focus else note)
+        if is_refusal(draft):
+            return None
+        passages = [e.passage for e in shown]
+        draft = attach_marker(draft, passages, query.text)
+        return draft, self._check(draft, passages, query)
 
     def _select(self, query: Query, about: list[Passage]) -> list[Excerpt]:
         """Best sentences of the paragraphs that can speak of the asked period."""

@@ -651,7 +651,7 @@ def _contrasted(query: Query, mine: tuple[str, ...], theirs: tuple[str, ...]) ->
     own, other = set(mine[common:]) - plain, set(theirs[common:]) - plain
     if not own or not other:
         return False
-    asked = set(expand(tokens(query.text))) | set(tokens(query.text))
+    asked = query.words | set(query.counted)
     return bool(other & asked) and not own & asked
 
 

@@ -26,9 +26,13 @@ _WHEN = re.compile(
     r"\b(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|thang nao|nam nao|"
     r"hom nao|when|what date|which day|what day|ngay may)\b"
 )
-_WHERE = re.compile(r"\b(?:o dau|tai dau|noi nao|dia phuong nao|xa nao|phuong nao|huyen nao|"
-                    r"tinh nao|thanh pho nao|dia ban nao|where|which (?:district|province|"
-                    r"commune|ward|locality|city|place))\b")  # fmt: skip
+# "phường nào", "which district": a place of that level is asked by name
+_NAMED_LEVEL = re.compile(
+    r"\b(?:(?:xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho|dia phuong) nao"
+    r"|which (?:district|province|commune|ward|city))\b"
+)
+_WHERE = re.compile(rf"\b(?:o dau|tai dau|noi nao|dia ban nao|where|which (?:locality|place))\b|"
+                    rf"{_NAMED_LEVEL.pattern}")  # fmt: skip
 _RANK = re.compile(r"\b(?:cap bac|quan ham|cap ham|ham gi|what rank|which rank)\b")
 _COMPARE = re.compile(r"\b(?:nhieu|it|cao|thap|lon|nho)\b.*\bhon\b|\bso sanh\b|"
                       r"\bso voi\b.*\b(?:the nao|ra sao)\b|"
@@ -88,6 +92,7 @@ class Query:
     also: tuple[tuple[str, ...], ...] = ()  # more counted in one question: "…, bắt bao nhiêu
     #                                          đối tượng?"
     prior: tuple[str, ...] = ()  # a follow-up: the figures the answer before it gave
+    named_level: bool = False  # "phường nào": the answer must name a place the question does not
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -272,6 +277,7 @@ def read_query(
         asked=asked or text,
         english=looks_english(asked or text),
         wants=wants,
+        named_level=bool(_NAMED_LEVEL.search(folded)),
         counted=counted,
         words=words,
         places=tuple(places),
