@@ -381,9 +381,13 @@ class Assistant:
             parts = _parts(query)
             if len(parts) > 1:
                 return self._compare_read(query, parts, paragraphs, on_token)
-            if not query.also:
-                return self._figure_read(query, about, on_token)
-            return self._several(query, about)
+            if query.also:
+                return self._several(query, about)
+            answer = self._figure_read(query, about, on_token)
+            both = _both_periods(query)
+            if not answer.found and both:  # no change written for that base: from both counts
+                return self._compare_read(query, both, paragraphs, on_token)
+            return answer
         if _AUTHOR.search(fold(query.text)) or _AUTHOR.search(query.asked.lower()):
             return self._byline(query, about)
         if query.wants in ("person", "rank"):
@@ -808,6 +812,18 @@ def _parts(query: Query) -> list[Query]:
         return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
                 for p in periods]  # fmt: skip
     return [query]
+
+
+def _both_periods(query: Query) -> list[Query]:
+    """A change between two periods ("tháng 2/2024 so với tháng 2/2023 tăng bao nhiêu"),
+    as the two counts to read, oldest first; [] when it names no other period."""
+    if not query.delta or query.versus is None or query.period is None:
+        return []
+    base, span = query.versus.span(), query.period.span()
+    if base is None or span is None or base == span:
+        return []
+    return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
+            for p in (query.versus, query.period)]  # fmt: skip
 
 
 # "… so với … thế nào / ra sao": how two periods compare, not by how much one changed

@@ -117,16 +117,17 @@ def comparison_answer(
     and no article writes the change."""
     parts = [f"{label}: {f.phrase} [{i}]" if label else f"{f.phrase} [{i}]"
              for i, (label, f) in enumerate(found, 1)]  # fmt: skip
-    text = "; ".join(parts) + "."
+    text = "; ".join(parts)
     values = [_number(f.value) for _, f in found]
-    known = None not in values and len(set(values)) == len(values)
     winner = which(query, found)
     if winner:
         text = f"{winner}. {text}"
-    if difference and known and len(values) == 2:
+    if difference and None not in values and len(values) == 2:
         change = values[1] - values[0]
-        word = "tăng" if change > 0 else "giảm"
-        text += f" ({word} {_vi_number(abs(change))}, tính từ hai số liệu trên)"
+        word = "tăng" if change > 0 else "giảm" if change < 0 else "không đổi"
+        amount = f" {_vi_number(abs(change))}" if change else ""
+        text += f" ({word}{amount}, tính từ hai số liệu trên)"
+    text += "."
     return Drafted(text, tuple(f.passage for _, f in found), tuple(f.sentence for _, f in found))
 
 

@@ -193,8 +193,7 @@ def read_figures(passage: Passage, known: Iterable[str] = ()) -> list[Figure]:
                 _place_at(spots, m.start(), counted_end, sentence), article_places, default_place
             )
             clause = _CLAUSE_END.search(sentence, m.end())
-            versus = next((x.period for x in own if x.reference and m.end() <= x.start
-                           < (clause.start() if clause else len(sentence))), None)  # fmt: skip
+            versus = _versus(own, sentence, m.start(), m.end(), clause, period)
             mine.append(
                 Figure(
                     passage=passage,
@@ -292,6 +291,21 @@ def _after(period: Period | None, published: scope.Month | None) -> bool:
     if span is None or published is None or period.kind in ("to_date", "as_of", "dates"):
         return False
     return span[0] > published[0] * 12 + published[1]
+
+
+def _versus(
+    own: list[Mention], sentence: str, start: int, end: int, clause, period: Period | None
+) -> Period | None:
+    """What a change is compared with, as its clause writes it: a period named after "so
+    với" after it ("tăng 5 vụ so với năm 2022"), else before it ("So với cùng kỳ năm 2023,
+    tăng 5 vụ"), else a base named from its own period ("so với tháng trước liền kề")."""
+    stop = clause.start() if clause else len(sentence)
+    begin = max([0] + [c.end() for c in _CLAUSE_END.finditer(sentence, 0, start)])
+    later = [x.period for x in own if x.reference and end <= x.start < stop]
+    earlier = [x.period for x in own if x.reference and begin <= x.start < start]
+    if later or earlier:
+        return (later or earlier[-1:])[0]
+    return scope.relative_base(sentence[begin:stop], period)
 
 
 def _counted_end(after: str) -> int:
@@ -616,7 +630,34 @@ def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:
         gain, loss = len(asked & (theirs - mine)), len(asked & (mine - theirs))
         if (gain >= 2 and gain > loss) or _contrasted(query, figure.unit, g.unit):
             return f"câu hỏi hỏi về {g.clause}, không phải {figure.clause}"
-    return _unpaired(query, figure, figures)
+    return _unacted(query, figure, figures) or _unpaired(query, figure, figures)
+
+
+def _unacted(query: Query, figure: Figure, figures: list[Figure]) -> str:
+    """What is done to the counted things, asked right before "bao nhiêu" ("điều tra, làm
+    rõ bao nhiêu vụ"), is written before another figure of the same counter in the
+    paragraph and not before this one: "xảy ra 956 vụ … Lực lượng Công an đã điều tra, làm
+    rõ 828 vụ" asked what was solved is the 828, not the cases that happened."""
+    if len(query.topic) < 2 or not figure.unit or not query.counted:
+        return ""
+    done = query.topic[-2:]  # the verb: "lam ro", "khoi to", "bat giu", "triet pha"
+    if not same_unit(query.counted[0], figure.unit[0]) or _holds(figure.before[-6:], done):
+        return ""
+    for g in figures:
+        if (
+            g.value != figure.value
+            and g.unit
+            and g.role == figure.role
+            and same_unit(g.unit[0], figure.unit[0])
+            and _holds(g.before[-6:], done)
+        ):
+            return f"câu hỏi hỏi về số {' '.join(done)}: {g.clause}, không phải {figure.clause}"
+    return ""
+
+
+def _holds(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    n = len(run)
+    return any(words[i : i + n] == run for i in range(len(words) - n + 1))
 
 
 def _unpaired(query: Query, figure: Figure, figures: list[Figure]) -> str:

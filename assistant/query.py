@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.lexicon import expand
 from assistant.places import read_places
-from assistant.scope import Period, read_periods
+from assistant.scope import Period, read_periods, relative_base
 from assistant.text import STOPWORDS, fold, looks_english, tokens
 
 _HOW_MANY = re.compile(
@@ -285,7 +285,8 @@ def read_query(
         levels=tuple(levels),
         period=period,
         periods=tuple(m.period for m in periods),
-        versus=next((m.period for m in mentions if m.reference), None),
+        versus=next((m.period for m in mentions if m.reference), None)
+        or relative_base(text, period),
         names=other,
         delta=bool(delta),
         percent=bool(_PERCENT.search(folded)),

@@ -272,6 +272,34 @@ def carried_periods(lead: str, paragraphs: list[str], ref: Month | None) -> list
     return out
 
 
+# "so với cùng kỳ", "so với tháng trước (liền kề)": a change's base, named by where it
+# stands from the period the change is for
+_BASE = re.compile(r"\bso (?:voi )?(cung ky|(?:thang|quy|nam|ky) truoc)\b(?! \d)")
+
+
+def relative_base(text: str, period: Period | None) -> Period | None:
+    """What a change in `text` is compared with when it names the base only by where it
+    stands from the change's own `period` (a year earlier for "cùng kỳ", the month before
+    for "tháng trước", the year before for "năm trước"); None when it names none, or a
+    period that cannot be found from this one ("quý trước" of a year)."""
+    m = _BASE.search(fold(text))
+    if m is None or period is None or period.span() is None:
+        return None
+    (y1, m1), (y2, m2) = period.first, period.last
+    word = m.group(1)
+    if word == "cung ky" or (word == "nam truoc" and period.kind == "year"):
+        return Period((y1 - 1, m1), (y2 - 1, m2), period.kind)  # type: ignore[operator]
+    if word in ("thang truoc", "ky truoc") and period.kind in ("month", "day"):
+        y, mo = (y2, m2 - 1) if m2 > 1 else (y2 - 1, 12)  # type: ignore[operator]
+        return Period((y, mo), (y, mo), "month")
+    if word in ("quy truoc", "ky truoc") and period.kind == "quarter":
+        first, last = period.span()  # type: ignore[misc]
+        a, b = first - 3, last - 3
+        return Period(((a - 1) // 12, (a - 1) % 12 + 1), ((b - 1) // 12, (b - 1) % 12 + 1),
+                      "quarter")  # fmt: skip
+    return None
+
+
 def article_month(lead: str, title: str = "") -> Month | None:
     """When an article without a date line was written, from the first date in its
     headline or lead: "Chiều 14/3/2023" -> (2023, 3). A date without a year ("Sáng 26/12")

@@ -332,3 +332,20 @@ def test_a_case_the_year_only_locates_and_counters_english_does_not_tell_apart()
     assert conflict(asked, figure)  # asked in Vietnamese: "vụ" is not "trường hợp"
     translated = replace(asked, english=True)  # "how many cases": either
     assert not conflict(translated, figure)
+
+
+def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_before():
+    from assistant.facts import outdone
+
+    figures = read_figures(
+        _paragraph(
+            "Năm 2023, toàn tỉnh xảy ra 640 vụ phạm pháp hình sự, giảm 31 vụ so với năm 2022. "
+            "Lực lượng Công an đã điều tra, làm rõ 571 vụ với 902 đối tượng."
+        )
+    )
+    happened, solved = (next(f for f in figures if f.value == v) for v in ("640", "571"))
+    asked = read_query("Năm 2023 Công an tỉnh Hòa Mỹ điều tra, làm rõ bao nhiêu vụ phạm pháp?")
+    assert outdone(asked, happened, figures) and not outdone(asked, solved, figures)
+    # what happened is asked with no act of the police: nothing is ruled out
+    plain = read_query("Năm 2023 tỉnh Hòa Mỹ xảy ra bao nhiêu vụ phạm pháp hình sự?")
+    assert not outdone(plain, happened, figures)

@@ -31,6 +31,16 @@ ARTICLES = {
         "88 người; so với năm 2023 giảm 12 vụ. Trong đó, huyện Ia Lốp 20 vụ, TP. Hòa Mỹ 41 vụ.\n"
         "Riêng trong tháng 12, toàn tỉnh xảy ra 11 vụ tai nạn giao thông.\n"
     ),
+    "tngt_t2_2023.txt": (
+        " date 2023-03 Tai nạn giao thông tháng 2 ở Lam Sơn\n"
+        "Trong tháng 2/2023, toàn tỉnh Lam Sơn xảy ra 9 vụ tai nạn giao thông, làm chết 6 "
+        "người. So với tháng trước liền kề, tăng 2 vụ.\n"
+    ),
+    "tngt_t2_2024.txt": (
+        " date 2024-03 Lam Sơn: tai nạn giao thông tháng 2/2024\n"
+        "Trong tháng 2/2024, toàn tỉnh Lam Sơn xảy ra 14 vụ tai nạn giao thông, làm chết 8 "
+        "người. So với tháng trước liền kề tăng 1 vụ, giảm 3 người chết.\n"
+    ),
     "hoinghi_2024.txt": (
         "Công an tỉnh Lam Sơn triển khai nhiệm vụ năm 2024\n"
         "Sáng 5/1/2024, Công an tỉnh Lam Sơn tổ chức hội nghị triển khai nhiệm vụ năm 2024. "
@@ -122,3 +132,17 @@ def test_a_model_that_finds_nothing_chooses_from_the_figures_that_fit(ask):
     assert offered.lstrip().startswith("1. 20 vụ") and "\n2." not in offered  # 130: the province
     answer, _ = ask(question, ["NOT_FOUND", "0"])
     assert not answer.found
+
+
+def test_a_change_from_another_base_is_not_given_and_two_counts_give_the_change(ask):
+    question = "Số vụ TNGT ở Lam Sơn tháng 2/2024 so với tháng 2/2023 tăng hay giảm bao nhiêu vụ?"
+    # "tăng 1 vụ" is against January 2024, not February 2023: never given; the two months'
+    # counts are read instead and the change computed from them
+    answer, _ = ask(question, reading("tăng 1 vụ", "tăng 1 vụ", "9 vụ", "14 vụ"))
+    assert answer.found and "1 vụ" not in answer.text
+    assert answer.text.index("9 vụ") < answer.text.index("14 vụ") and "tăng 5" in answer.text
+    assert [c.article for c in answer.citations] == ["tngt_t2_2023.txt", "tngt_t2_2024.txt"]
+    # asked against the month before, the change written is the answer
+    answer, _ = ask("Tháng 2/2024 số vụ TNGT ở Lam Sơn tăng bao nhiêu so với tháng trước?",
+                    reading("tăng 1 vụ"))  # fmt: skip
+    assert answer.found and "1 vụ" in answer.text
