@@ -46,7 +46,7 @@ from assistant.people import (
 from assistant.places import PROVINCES, place_names, read_places
 from assistant.query import Query, read_query
 from assistant.retrieve import Retriever
-from assistant.scope import Period, fits, month_of, read_periods
+from assistant.scope import Period, dates_in, fits, month_of, read_periods
 from assistant.text import (
     content_tokens,
     fold,
@@ -206,9 +206,15 @@ def _paragraphs(hits, limit: int) -> list[Passage]:
 
 def _about(query: Query, p: Passage) -> bool:
     """The paragraph can speak of the asked place: its article's headline/lead or the
-    paragraph names it."""
+    paragraph names it; and of the asked day ("hội nghị … sáng 4/1/2024"): where the
+    headline/lead and the paragraph write days, one of them is it (an article about the
+    meeting of 11/1 speaks of another meeting)."""
     if query.places and not any(mentions(p, e) for e in query.places):
         return False
+    if query.days:
+        written = dates_in(p.context) | dates_in(p.paragraph_text)
+        if written and not written & query.days:
+            return False
     return True
 
 
@@ -817,8 +823,8 @@ def _parts(query: Query) -> list[Query]:
 def _both_periods(query: Query) -> list[Query]:
     """A change between two periods ("tháng 2/2024 so với tháng 2/2023 tăng bao nhiêu"),
     as the two counts to read, oldest first; [] when it names no other period."""
-    if not query.delta or query.versus is None or query.period is None:
-        return []
+    if not query.delta or query.percent or query.versus is None or query.period is None:
+        return []  # a rate's change is not the difference of two rates
     base, span = query.versus.span(), query.period.span()
     if base is None or span is None or base == span:
         return []

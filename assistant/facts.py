@@ -384,6 +384,14 @@ def names_fit(query: Query, figure: Figure) -> bool:
     return all(f" {n} " in text for n in (*query.names, *query.codes))
 
 
+def _same_base(asked: Period | None, written: Period | None) -> bool:
+    """A change's base fits the asked one unless both are known and share no month ("so
+    với cùng kỳ năm 2024" of a six-month figure is read as the year 2024: it overlaps the
+    asked first half of 2024; the month before does not overlap a year earlier)."""
+    a, b = (asked.span() if asked else None), (written.span() if written else None)
+    return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
+
+
 def role_fits(query: Query, figure: Figure) -> bool:
     """A target answers nothing; a change answers "tăng/giảm bao nhiêu" (compared with what
     the question compares with, when both say), a level everything else; a rate answers
@@ -394,7 +402,7 @@ def role_fits(query: Query, figure: Figure) -> bool:
         return query.percent or query.delta or "truong" in query.words
     if query.delta != figure.role.startswith("delta"):
         return False
-    if query.versus and figure.versus and query.versus.span() != figure.versus.span():
+    if not _same_base(query.versus, figure.versus):
         return False
     if query.percent:
         return figure.is_rate
@@ -545,7 +553,7 @@ def conflict(query: Query, figure: Figure) -> str:
         return "đó là tổng số, không phải mức tăng, giảm"
     if query.percent and not figure.is_rate and figure.role != "ratio_total":
         return "đó không phải tỷ lệ"
-    if query.versus and figure.versus and query.versus.span() != figure.versus.span():
+    if not _same_base(query.versus, figure.versus):
         return "đó là so sánh với kỳ khác"
     if query.period is not None and figure.period is not None:
         published = scope.month_of(figure.passage.date)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from assistant.lexicon import expand
 from assistant.places import read_places
-from assistant.scope import Period, read_periods, relative_base
+from assistant.scope import Period, dates_in, read_periods, relative_base
 from assistant.text import STOPWORDS, fold, looks_english, tokens
 
 _HOW_MANY = re.compile(
@@ -93,6 +93,7 @@ class Query:
     #                                          đối tượng?"
     prior: tuple[str, ...] = ()  # a follow-up: the figures the answer before it gave
     named_level: bool = False  # "phường nào": the answer must name a place the question does not
+    days: frozenset[tuple[int, int]] = frozenset()  # days written: "sáng 4/1/2024" -> (4, 1)
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -278,6 +279,7 @@ def read_query(
         english=looks_english(asked or text),
         wants=wants,
         named_level=bool(_NAMED_LEVEL.search(folded)),
+        days=frozenset(dates_in(text)),
         counted=counted,
         words=words,
         places=tuple(places),

@@ -136,6 +136,9 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
      lambda g: _dates((*g[:3], g[3], g[4], str(int(g[2]) + (int(g[4]) < int(g[1])))))),
     (re.compile(rf"\bnam hoc ({_YEAR})\s*[-–]\s*({_YEAR})\b"),
      lambda g: Period((int(g[0]), 9), (int(g[1]), 5), "school_year")),
+    # "2025-2026 là năm học đầu tiên …": a school year named after its years
+    (re.compile(rf"\b({_YEAR})\s*[-–]\s*({_YEAR}) (?=la nam hoc\b)"),
+     lambda g: Period((int(g[0]), 9), (int(g[1]), 5), "school_year")),
     (re.compile(rf"\b(?:tu )?(?:nam )?({_YEAR})\s*(?:[-–]|den|toi)\s*(?:nam )?({_YEAR})\b"),
      lambda g: Period((int(g[0]), 1), (int(g[1]), 12), "range") if g[0] < g[1] else None),
     (re.compile(rf"\b{_N} thang (dau|cuoi) nam(?: (?:nay|qua)| ({_YEAR}))?\b"),
@@ -298,6 +301,26 @@ def relative_base(text: str, period: Period | None) -> Period | None:
         return Period(((a - 1) // 12, (a - 1) % 12 + 1), ((b - 1) // 12, (b - 1) % 12 + 1),
                       "quarter")  # fmt: skip
     return None
+
+
+# A day as written: "3/10", "3-10-2025", "ngày 3.10", "3 tháng 10" (not "687/776", "10/2025")
+_DATES = (
+    re.compile(r"(?<![\d/.,])(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d|[.,]\d)"),
+    re.compile(r"\b(?:ngày|sáng|chiều|tối|trưa|đêm)\s+(\d{1,2})\.(\d{1,2})(?!\d)", re.I),
+    re.compile(r"\b(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)", re.I),
+)
+
+
+def dates_in(text: str) -> set[tuple[int, int]]:
+    """The (day, month) pairs written in `text`: an answer may give only days its cited
+    paragraphs (or the question) write; the month an article came out names no day."""
+    out = set()
+    for pattern in _DATES:
+        for m in pattern.finditer(text):
+            day, month = int(m.group(1)), int(m.group(2))
+            if 1 <= day <= 31 and 1 <= month <= 12:
+                out.add((day, month))
+    return out
 
 
 def article_month(lead: str, title: str = "") -> Month | None:

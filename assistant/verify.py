@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from assistant.people import ADMIN_WORDS
 from assistant.places import read_places
 from assistant.query import Query
+from assistant.scope import dates_in
 from assistant.text import (
     content_tokens,
     fold,
@@ -196,26 +197,6 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     if not new_words and not set(numbers(plain)) - asked_numbers:
         return Verdict(False, "the answer only repeats the question")
     return Verdict(True)
-
-
-# A day as written: "3/10", "3-10-2025", "ngày 3.10", "3 tháng 10" (not "687/776", "10/2025")
-_DATES = (
-    re.compile(r"(?<![\d/.,])(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d|[.,]\d)"),
-    re.compile(r"\b(?:ngày|sáng|chiều|tối|trưa|đêm)\s+(\d{1,2})\.(\d{1,2})(?!\d)", re.I),
-    re.compile(r"\b(\d{1,2})\s+tháng\s+(\d{1,2})(?!\d)", re.I),
-)
-
-
-def dates_in(text: str) -> set[tuple[int, int]]:
-    """The (day, month) pairs written in `text`: an answer may give only days its cited
-    paragraphs (or the question) write; the month an article came out names no day."""
-    out = set()
-    for pattern in _DATES:
-        for m in pattern.finditer(text):
-            day, month = int(m.group(1)), int(m.group(2))
-            if 1 <= day <= 31 and 1 <= month <= 12:
-                out.add((day, month))
-    return out
 
 
 def capitalised(text: str) -> list[str]:

@@ -36,6 +36,11 @@ def test_ranges_school_years_and_ratios():
         "giai đoạn 2020-2021",
         "năm học 2023-2024",
     ]
+    written_after = "2025-2026 là năm học đầu tiên của mô hình mới; giai đoạn 2021-2025"
+    assert [label for _, label, _ in _labels(written_after)] == [
+        "năm học 2025-2026",
+        "giai đoạn 2021-2025",
+    ]
 
 
 def test_how_a_figure_period_fits_the_asked_one():
@@ -349,3 +354,20 @@ def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_befo
     # what happened is asked with no act of the police: nothing is ruled out
     plain = read_query("Năm 2023 tỉnh Hòa Mỹ xảy ra bao nhiêu vụ phạm pháp hình sự?")
     assert not outdone(plain, happened, figures)
+
+
+def test_a_change_against_the_same_period_of_a_year_named_fits_and_the_month_before_not():
+    from assistant.facts import conflict
+
+    figures = read_figures(
+        _paragraph(
+            "Sáu tháng đầu năm 2025, tội phạm về trật tự xã hội giảm 26,94% so với cùng kỳ năm "
+            "2024. Tháng 6, tội phạm giảm 3% so với tháng trước.",
+            date="2025-07",
+        )
+    )
+    half, month = (next(f for f in figures if f.value == v) for v in ("26.94", "3"))
+    asked = read_query("Sáu tháng đầu năm 2025 tội phạm giảm bao nhiêu phần trăm so với cùng kỳ?")
+    assert not conflict(asked, half)
+    asked = read_query("Tháng 6/2025 tội phạm giảm bao nhiêu phần trăm so với cùng kỳ?")
+    assert conflict(asked, month)  # against May, not June 2024

@@ -146,3 +146,12 @@ def test_a_change_from_another_base_is_not_given_and_two_counts_give_the_change(
     answer, _ = ask("Tháng 2/2024 số vụ TNGT ở Lam Sơn tăng bao nhiêu so với tháng trước?",
                     reading("tăng 1 vụ"))  # fmt: skip
     assert answer.found and "1 vụ" in answer.text
+
+
+def test_a_day_the_question_names_picks_the_article_about_that_day(ask):
+    question = "Ai chủ trì hội nghị triển khai nhiệm vụ năm 2024 của Công an tỉnh Lam Sơn {}?"
+    answer, _ = ask(question.format("sáng 5/1/2024"), ["Đại tá Trần Văn Khải [1]."] * 2)
+    assert answer.found and "Trần Văn Khải" in answer.text
+    # no article is about a meeting on 9/1: the one of 5/1 does not answer for it
+    answer, _ = ask(question.format("sáng 9/1/2024"), ["Đại tá Trần Văn Khải [1]."] * 2)
+    assert not answer.found and "Trần Văn Khải" not in answer.text
