@@ -230,6 +230,12 @@ def _paragraph(text: str, date: str = "2024-01") -> Passage:
                    paragraph_text=text)  # fmt: skip
 
 
+def _figures(text: str, *values: str, date: str = "2024-01"):
+    """The figures read from a paragraph of `text`, and those of `values` in that order."""
+    figures = read_figures(_paragraph(text, date))
+    return figures, *(next(f for f in figures if f.value == v) for v in values)
+
+
 def test_figures_told_apart_by_their_words_answer_only_their_own_question():
     from assistant.facts import outdone
 
@@ -261,13 +267,12 @@ def test_a_follow_up_for_what_goes_with_the_figure_given_takes_the_one_paired_wi
 
     from assistant.facts import outdone
 
-    figures = read_figures(
-        _paragraph(
-            "Công an phát hiện 97 vụ, 140 đối tượng phạm tội về kinh tế và 1.310 vụ với 1.604 "
-            "đối tượng sử dụng trái phép chất ma túy."
-        )
+    figures, first, paired = _figures(
+        "Công an phát hiện 97 vụ, 140 đối tượng phạm tội về kinh tế và 1.310 vụ với 1.604 "
+        "đối tượng sử dụng trái phép chất ma túy.",
+        "140",
+        "1604",
     )
-    first, paired = (next(f for f in figures if f.value == v) for v in ("140", "1604"))
     follow_up = replace(read_query("Với bao nhiêu đối tượng?"), prior=("1310",))
     assert outdone(follow_up, first, figures) and not outdone(follow_up, paired, figures)
     # a part of the figure given ("trong đó … vụ") is not paired with it
@@ -342,13 +347,12 @@ def test_a_case_the_year_only_locates_and_counters_english_does_not_tell_apart()
 def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_before():
     from assistant.facts import outdone
 
-    figures = read_figures(
-        _paragraph(
-            "Năm 2023, toàn tỉnh xảy ra 640 vụ phạm pháp hình sự, giảm 31 vụ so với năm 2022. "
-            "Lực lượng Công an đã điều tra, làm rõ 571 vụ với 902 đối tượng."
-        )
+    figures, happened, solved = _figures(
+        "Năm 2023, toàn tỉnh xảy ra 640 vụ phạm pháp hình sự, giảm 31 vụ so với năm 2022. "
+        "Lực lượng Công an đã điều tra, làm rõ 571 vụ với 902 đối tượng.",
+        "640",
+        "571",
     )
-    happened, solved = (next(f for f in figures if f.value == v) for v in ("640", "571"))
     asked = read_query("Năm 2023 Công an tỉnh Hòa Mỹ điều tra, làm rõ bao nhiêu vụ phạm pháp?")
     assert outdone(asked, happened, figures) and not outdone(asked, solved, figures)
     # what happened is asked with no act of the police: nothing is ruled out
@@ -359,14 +363,13 @@ def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_befo
 def test_a_change_against_the_same_period_of_a_year_named_fits_and_the_month_before_not():
     from assistant.facts import conflict
 
-    figures = read_figures(
-        _paragraph(
-            "Sáu tháng đầu năm 2025, tội phạm về trật tự xã hội giảm 26,94% so với cùng kỳ năm "
-            "2024. Tháng 6, tội phạm giảm 3% so với tháng trước.",
-            date="2025-07",
-        )
+    _, half, month = _figures(
+        "Sáu tháng đầu năm 2025, tội phạm về trật tự xã hội giảm 26,94% so với cùng kỳ năm "
+        "2024. Tháng 6, tội phạm giảm 3% so với tháng trước.",
+        "26.94",
+        "3",
+        date="2025-07",
     )
-    half, month = (next(f for f in figures if f.value == v) for v in ("26.94", "3"))
     asked = read_query("Sáu tháng đầu năm 2025 tội phạm giảm bao nhiêu phần trăm so với cùng kỳ?")
     assert not conflict(asked, half)
     asked = read_query("Tháng 6/2025 tội phạm giảm bao nhiêu phần trăm so với cùng kỳ?")
