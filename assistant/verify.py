@@ -4,7 +4,7 @@
   articles, and the passages an answer cites, are about what was asked.
 - `parse_markers` / `check_draft`: every `[n]` must point at an excerpt shown to the model,
   every number in the answer must occur in a paragraph it cites, every day it gives must be
-  written there (`dates_in`), and a "phường nào" answer must name a place.
+  written there (`scope.dates_in`), and a "phường nào" answer must name a place.
 - `introduces`: a figure belongs to a place only if the article's lead or the text before
   (or in) the figure's sentence names it.
 - `best_sentence`: the sentence of a paragraph that supports an answer (the "quote").
