@@ -651,6 +651,10 @@ def _unacted(query: Query, figure: Figure, figures: list[Figure]) -> str:
     done = query.topic[-2:]  # the verb: "lam ro", "khoi to", "bat giu", "triet pha"
     if not same_unit(query.counted[0], figure.unit[0]) or _holds(figure.before[-6:], done):
         return ""
+    before = figure.before
+    own = before[len(before) - before[::-1].index("va") :] if "va" in before else before
+    if not set(own[-6:]) - STOPWORDS - _SCOPE_WORDS:
+        return ""  # a list's next item ("… 188 đối tượng … và 1.525 vụ"): its verb is the list's
     for g in figures:
         if (
             g.value != figure.value

@@ -355,6 +355,16 @@ def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_befo
     )
     asked = read_query("Năm 2023 Công an tỉnh Hòa Mỹ điều tra, làm rõ bao nhiêu vụ phạm pháp?")
     assert outdone(asked, happened, figures) and not outdone(asked, solved, figures)
+    # an item of a list the act is written before takes that act
+    figures, listed = _figures(
+        "Công an phát hiện, bắt giữ 97 vụ, 140 đối tượng phạm tội về kinh tế và 1.310 vụ với "
+        "1.604 đối tượng sử dụng trái phép chất ma túy.",
+        "1310",
+    )
+    asked = read_query(
+        "Năm 2023 Công an tỉnh phát hiện bao nhiêu vụ sử dụng trái phép chất ma túy?"
+    )
+    assert not outdone(asked, listed, figures)
     # what happened is asked with no act of the police: nothing is ruled out
     plain = read_query("Năm 2023 tỉnh Hòa Mỹ xảy ra bao nhiêu vụ phạm pháp hình sự?")
     assert not outdone(plain, happened, figures)
