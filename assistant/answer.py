@@ -815,8 +815,7 @@ def _parts(query: Query) -> list[Query]:
         periods.append(query.versus)
     if len(periods) > 1:
         periods = sorted(periods[:3], key=lambda p: p.span() or (0, 0))  # oldest first
-        return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
-                for p in periods]  # fmt: skip
+        return [_period_part(query, p) for p in periods]
     return [query]
 
 
@@ -828,8 +827,13 @@ def _both_periods(query: Query) -> list[Query]:
     base, span = query.versus.span(), query.period.span()
     if base is None or span is None or base == span:
         return []
-    return [replace(query, period=p, periods=(p,), versus=None, compare=False, delta=False)
-            for p in (query.versus, query.period)]  # fmt: skip
+    return [_period_part(query, p) for p in (query.versus, query.period)]
+
+
+def _period_part(query: Query, period: Period) -> Query:
+    """One period of a comparison, asked as a single question: its count, not a change."""
+    return replace(query, period=period, periods=(period,), versus=None, compare=False,
+                   delta=False)  # fmt: skip
 
 
 # "… so với … thế nào / ra sao": how two periods compare, not by how much one changed

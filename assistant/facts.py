@@ -303,8 +303,10 @@ def _versus(
     begin = max([0] + [c.end() for c in _CLAUSE_END.finditer(sentence, 0, start)])
     later = [x.period for x in own if x.reference and end <= x.start < stop]
     earlier = [x.period for x in own if x.reference and begin <= x.start < start]
-    if later or earlier:
-        return (later or earlier[-1:])[0]
+    if later:
+        return later[0]
+    if earlier:
+        return earlier[-1]
     return scope.relative_base(sentence[begin:stop], period)
 
 
