@@ -88,7 +88,7 @@ class Figure:
         """The figure as the article writes it, with its qualifier and counted words
         ("gần 300 mắt camera")."""
         tail = self.sentence[self.end :]
-        text = self.sentence[self.start : self.end] + tail[: _counted_end(tail)]
+        text = self.sentence[self.start : self.end] + tail[: _phrase_end(tail)]
         return f"{self.qualifier} {text.rstrip()}".strip()
 
 
@@ -165,8 +165,8 @@ def read_figures(passage: Passage, known: Iterable[str] = ()) -> list[Figure]:
         mine: list[Figure] = []
         previous_end, previous_role = 0, ""
         for i, m in enumerate(found):
-            clause_start = max([previous_end] + [c.end() for c in
-                               _CLAUSE_END.finditer(sentence, 0, m.start())])  # fmt: skip
+            begin = max([0] + [c.end() for c in _CLAUSE_END.finditer(sentence, 0, m.start())])
+            clause_start = max(previous_end, begin)
             between = sentence[clause_start : m.start()]
             next_start = found[i + 1].start() if i + 1 < len(found) else len(sentence)
             after = sentence[m.end() : next_start]
@@ -193,7 +193,7 @@ def read_figures(passage: Passage, known: Iterable[str] = ()) -> list[Figure]:
                 _place_at(spots, m.start(), counted_end, sentence), article_places, default_place
             )
             clause = _CLAUSE_END.search(sentence, m.end())
-            versus = _versus(own, sentence, m.start(), m.end(), clause, period)
+            versus = _versus(own, sentence, (begin, m.start(), m.end()), clause, period)
             mine.append(
                 Figure(
                     passage=passage,
@@ -294,13 +294,14 @@ def _after(period: Period | None, published: scope.Month | None) -> bool:
 
 
 def _versus(
-    own: list[Mention], sentence: str, start: int, end: int, clause, period: Period | None
+    own: list[Mention], sentence: str, at: tuple[int, int, int], clause, period: Period | None
 ) -> Period | None:
     """What a change is compared with, as its clause writes it: a period named after "so
     với" after it ("tăng 5 vụ so với năm 2022"), else before it ("So với cùng kỳ năm 2023,
-    tăng 5 vụ"), else a base named from its own period ("so với tháng trước liền kề")."""
+    tăng 5 vụ"), else a base named from its own period ("so với tháng trước liền kề").
+    `at`: where the change's clause begins, and the number's start and end."""
+    begin, start, end = at
     stop = clause.start() if clause else len(sentence)
-    begin = max([0] + [c.end() for c in _CLAUSE_END.finditer(sentence, 0, start)])
     later = [x.period for x in own if x.reference and end <= x.start < stop]
     earlier = [x.period for x in own if x.reference and begin <= x.start < start]
     if later:
@@ -310,19 +311,27 @@ def _versus(
     return scope.relative_base(sentence[begin:stop], period)
 
 
-def _counted_end(after: str) -> int:
+def _counted_end(after: str, limit: int = 6) -> int:
     """Where the words saying what a number counts end in the text `after` it: at
-    punctuation, a linking word or after 6 words ("%" alone for a rate)."""
+    punctuation, a linking word or after `limit` words ("%" alone for a rate)."""
     if after.lstrip().startswith("%"):
         return after.index("%") + 1
     end, n = 0, 0
     for m in re.finditer(r"\w+", after):
-        if re.search(r"[,;:()\[\]“”\"]|\.\s", after[end : m.start()]) or n == 6:
+        if re.search(r"[,;:()\[\]“”\"]|\.\s", after[end : m.start()]) or n == limit:
             break
         if n and m.group().lower() in _UNIT_STOP:
             break
         end, n = m.end(), n + 1
     return end
+
+
+def _phrase_end(after: str, most: int = 14) -> int:
+    """Where a figure's quoted words end: where its words end ("1.390 đợt phát động phong
+    trào toàn dân bảo vệ an ninh Tổ quốc") when that is within `most` words, else the 6
+    words that say what it counts."""
+    end = _counted_end(after, most)
+    return end if len(re.findall(r"\w+", after[:end])) < most else _counted_end(after)
 
 
 def _unit(after: str) -> tuple[str, ...]:
@@ -620,8 +629,9 @@ def speaks_of(query: Query, figure: Figure) -> bool:
     places = {w for name in query.places for w in name.split()}
     asked = {w for w in tokens(query.text) if not w[:1].isdigit()}
     asked -= STOPWORDS | places | _SCOPE_WORDS | set(query.counted[:1])
-    own = set(tokens(figure.clause)) | set(figure.before[-4:]) | set(figure.inherited)
-    return bool(asked & (set(expand(list(own))) | own))
+    clause = tokens(figure.clause)  # in order: "tử vong" is spelt "chết" only as a phrase
+    own = {*clause, *expand(clause), *figure.before[-4:], *figure.inherited}
+    return bool(asked & own)
 
 
 def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:

@@ -168,7 +168,7 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
         return Verdict(False, f"marker out of range {markers}")
     cited = [shown[n - 1] for n in markers]
     plain = strip_markers(answer)
-    available = {num for p in cited for num in numbers(f"{p.paragraph_text} {p.date or ''}")}
+    available = {num for p in cited for num in _shown_numbers(p)}
     asked_numbers = set(numbers(query.text))
     for num in numbers(plain):
         if num not in available and num not in asked_numbers:
@@ -183,7 +183,9 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
         if query.english:
             continue  # English words are not in Vietnamese paragraphs
         if not any(mentions(p, word) for p in cited):
-            return Verdict(False, f"the answer names {word!r}, which the cited paragraphs do not")
+            return Verdict(
+                False, f"the answer names {word!r}, which the cited paragraphs do not", "name"
+            )
     written = {d for p in cited for d in dates_in(p.paragraph_text)} | dates_in(query.text)
     unwritten = sorted(dates_in(plain) - written)
     if unwritten:
@@ -197,6 +199,11 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     if not new_words and not set(numbers(plain)) - asked_numbers:
         return Verdict(False, "the answer only repeats the question")
     return Verdict(True)
+
+
+def _shown_numbers(p: Passage) -> set[str]:
+    """The numbers the model is shown with an excerpt: its paragraph's and its date's."""
+    return set(numbers(f"{p.paragraph_text} {p.date or ''}"))
 
 
 def capitalised(text: str) -> list[str]:
@@ -224,8 +231,9 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
 
 def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
     """Add `[k]` to an answer that has no marker when exactly one shown paragraph holds all
-    its figures (or, with none, most of its new words); point the markers at that paragraph
-    when the ones the model wrote hold none of the figures (it miscounted the excerpts)."""
+    its figures (or, with none, most of its new words); point the markers at the one excerpt
+    that shows them all (its date counted: "28-6-2025") when the paragraphs the model cited
+    write none of them (it miscounted the excerpts)."""
     if not passages:
         return answer
     new_numbers = set(numbers(strip_markers(answer))) - set(numbers(question))
@@ -236,10 +244,10 @@ def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
         if not new_numbers or new_numbers & cited:
             return answer
         holders = [k for k, p in enumerate(passages, start=1)
-                   if new_numbers <= set(numbers(p.paragraph_text))]  # fmt: skip
+                   if new_numbers <= _shown_numbers(p)]  # fmt: skip
         if len(holders) != 1:
             return answer
-        return _MARKER.sub("", answer).rstrip().rstrip(".") + f" [{holders[0]}]."
+        return _MARKER.sub("", answer).rstrip().rstrip(".").rstrip() + f" [{holders[0]}]."
     answer = strip_markers(answer)
     new_words = content_tokens(answer) - content_tokens(question)
     if not new_numbers and not new_words:

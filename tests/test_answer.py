@@ -249,3 +249,20 @@ def test_a_day_no_cited_paragraph_writes_is_asked_again_then_refused(make_assist
     right = make_assistant(citing("tổng kết Phong trào", "Hội nghị diễn ra ngày 21/1"))
     answer = right.ask(question)
     assert answer.found and "21/1" in answer.text and answer.citations
+
+
+def test_a_miscounted_marker_moves_to_the_excerpt_whose_paragraph_and_date_show_the_day():
+    from assistant.types import Passage
+    from assistant.verify import attach_marker
+
+    def passage(n: int, text: str) -> Passage:
+        return Passage(
+            id=f"p{n}", article="a.txt", title="Bổ nhiệm", date="2025-06", paragraph=n,
+            start=0, end=len(text), text=text, paragraph_text=text,
+        )  # fmt: skip
+
+    shown = [passage(1, "Chiều 28-6, Bộ Công an tổ chức lễ công bố quyết định."),
+             passage(2, "Đại tá Trương Văn A được bổ nhiệm làm Giám đốc.")]  # fmt: skip
+    # "2025" is the article's date shown with each excerpt; only [1] also writes "28-6"
+    answer = attach_marker("Quyết định được công bố ngày 28-6-2025 [2].", shown, "Ngày nào?")
+    assert answer == "Quyết định được công bố ngày 28-6-2025 [1]."

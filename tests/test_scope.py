@@ -384,3 +384,12 @@ def test_a_change_against_the_same_period_of_a_year_named_fits_and_the_month_bef
     assert not conflict(asked, half)
     asked = read_query("Tháng 6/2025 tội phạm giảm bao nhiêu phần trăm so với cùng kỳ?")
     assert conflict(asked, month)  # against May, not June 2024
+
+
+def test_a_figure_is_quoted_with_what_it_counts_to_where_those_words_end():
+    _, events, cases = _figures(
+        "Năm 2023, Công an tỉnh tổ chức 1.390 đợt phát động phong trào toàn dân bảo vệ an ninh "
+        "Tổ quốc và tuyên truyền pháp luật; thụ lý 58 vụ phạm pháp hình sự xảy ra trên địa bàn "
+        "tỉnh.", "1390", "58")  # fmt: skip
+    assert events.phrase == "1.390 đợt phát động phong trào toàn dân bảo vệ an ninh Tổ quốc"
+    assert cases.phrase == "58 vụ phạm pháp hình sự xảy ra"

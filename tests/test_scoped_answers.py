@@ -30,6 +30,8 @@ ARTICLES = {
         "Năm 2024, toàn tỉnh xảy ra 130 vụ tai nạn giao thông, làm chết 70 người, bị thương "
         "88 người; so với năm 2023 giảm 12 vụ. Trong đó, huyện Ia Lốp 20 vụ, TP. Hòa Mỹ 41 vụ.\n"
         "Riêng trong tháng 12, toàn tỉnh xảy ra 11 vụ tai nạn giao thông.\n"
+        "Ảnh: Hiện trường một vụ tai nạn giao thông xảy ra ở Lam Sơn năm 2024.\n"
+        "Minh Huệ\n"
     ),
     "tngt_t2_2023.txt": (
         " date 2023-03 Tai nạn giao thông tháng 2 ở Lam Sơn\n"
@@ -40,6 +42,11 @@ ARTICLES = {
         " date 2024-03 Lam Sơn: tai nạn giao thông tháng 2/2024\n"
         "Trong tháng 2/2024, toàn tỉnh Lam Sơn xảy ra 14 vụ tai nạn giao thông, làm chết 8 "
         "người. So với tháng trước liền kề tăng 1 vụ, giảm 3 người chết.\n"
+    ),
+    "tngt_8t_2022.txt": (
+        " date 2022-08 Lam Sơn: tai nạn giao thông 8 tháng đầu năm 2022\n"
+        "Theo Ban An toàn giao thông tỉnh, 8 tháng qua, Lam Sơn ghi nhận 40 vụ tai nạn giao "
+        "thông khiến 25 người tử vong, 31 người bị thương.\n"
     ),
     "hoinghi_2024.txt": (
         "Công an tỉnh Lam Sơn triển khai nhiệm vụ năm 2024\n"
@@ -155,3 +162,28 @@ def test_a_day_the_question_names_picks_the_article_about_that_day(ask):
     # no article is about a meeting on 9/1: the one of 5/1 does not answer for it
     answer, _ = ask(question.format("sáng 9/1/2024"), ["Đại tá Trần Văn Khải [1]."] * 2)
     assert not answer.found and "Trần Văn Khải" not in answer.text
+
+
+def test_a_right_figure_in_a_garbled_wording_is_worded_from_its_own_sentence(ask):
+    question = "Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?"
+    # "Trụ" is written in no paragraph (the model misspelt a word of the question)
+    answer, _ = ask(question, reading("Trụ lý 130 vụ tai nạn giao thông"))
+    assert answer.found and "130 vụ" in answer.text and "Trụ" not in answer.text
+    assert [c.article for c in answer.citations] == ["tngt_2024.txt"]
+    # the same garbling on a figure of another period is not reworded: refused
+    answer, _ = ask(question, reading("Trụ lý 11 vụ tai nạn giao thông"))
+    assert not answer.found and "11" not in answer.text
+
+
+def test_a_figure_question_is_shown_only_paragraphs_that_write_a_figure(ask):
+    _, llm = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", reading("130 vụ"))
+    shown = llm.calls[0][-1]["content"]
+    assert "130 vụ" in shown and "Minh Huệ" not in shown and "Ảnh:" not in shown
+
+
+def test_a_figure_written_with_a_synonym_of_the_asked_word_is_offered_to_choose(ask):
+    # "tử vong" is what "chết" asks for: 25 is offered although no excerpt writes "chết"
+    question = "8 tháng đầu năm 2022 tai nạn giao thông ở Lam Sơn làm chết bao nhiêu người?"
+    answer, llm = ask(question, ["NOT_FOUND", "1"])
+    assert answer.found and "25 người tử vong" in answer.text and "40" not in answer.text
+    assert llm.calls[-1][-1]["content"].split("Figures:")[1].lstrip().startswith("1. 25 người")
