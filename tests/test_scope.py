@@ -393,3 +393,12 @@ def test_a_figure_is_quoted_with_what_it_counts_to_where_those_words_end():
         "tỉnh.", "1390", "58")  # fmt: skip
     assert events.phrase == "1.390 đợt phát động phong trào toàn dân bảo vệ an ninh Tổ quốc"
     assert cases.phrase == "58 vụ phạm pháp hình sự xảy ra"
+
+
+def test_one_period_written_twice_is_not_compared_with_itself():
+    from assistant.answer import _parts
+    from assistant.query import read_query
+
+    twice = read_query("Quý I/2023 (3 tháng đầu năm), Lam Sơn xảy ra bao nhiêu vụ tai nạn?")
+    assert len(twice.periods) == 2 and len(_parts(twice)) < 2
+    assert len(_parts(read_query("Năm 2022 và năm 2023, Lam Sơn xảy ra bao nhiêu vụ?"))) == 2
