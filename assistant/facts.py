@@ -665,13 +665,17 @@ def _unacted(query: Query, figure: Figure, figures: list[Figure]) -> str:
         return ""
     before = figure.before
     own = before[len(before) - before[::-1].index("va") :] if "va" in before else before
-    if not set(own[-6:]) - STOPWORDS - _SCOPE_WORDS:
-        return ""  # a list's next item ("… 188 đối tượng … và 1.525 vụ"): its verb is the list's
+    place = set(expand(tokens(figure.place or "")))
+    if not set(own[-6:]) - STOPWORDS - _SCOPE_WORDS - place:
+        # a list's next item ("… 188 đối tượng … và 1.525 vụ", "TP. Kon Tum phát hiện 38
+        # vụ, H. Ngọc Hồi 17 vụ"): its verb is the list's
+        return ""
     for g in figures:
         if (
             g.value != figure.value
             and g.unit
             and g.role == figure.role
+            and g.period == figure.period  # another period's count is not its rival
             and same_unit(g.unit[0], figure.unit[0])
             and _holds(g.before[-6:], done)
         ):

@@ -402,3 +402,19 @@ def test_one_period_written_twice_is_not_compared_with_itself():
     twice = read_query("Quý I/2023 (3 tháng đầu năm), Lam Sơn xảy ra bao nhiêu vụ tai nạn?")
     assert len(twice.periods) == 2 and len(_parts(twice)) < 2
     assert len(_parts(read_query("Năm 2022 và năm 2023, Lam Sơn xảy ra bao nhiêu vụ?"))) == 2
+
+
+def test_what_was_done_is_not_asked_of_another_period_or_of_a_list_of_places():
+    from assistant.facts import outdone
+
+    # the year's "làm chết 132 người" is no rival of November's 14
+    figures, deaths = _figures("Năm 2022, toàn tỉnh xảy ra 300 vụ TNGT, làm chết 132 người. Riêng "
+                               "tháng 11/2022 xảy ra 23 vụ, làm chết 14 người.", "14",
+                               date="2022-12")  # fmt: skip
+    asked = read_query("Riêng tháng 11/2022, TNGT ở Lam Sơn làm chết bao nhiêu người?")
+    assert not outdone(asked, deaths, figures)
+    # "TP. Hòa Mỹ phát hiện 38 vụ, H. Ia Lốp 17 vụ": the district's item takes the list's verb
+    figures, district = _figures("Năm 2023, TP. Hòa Mỹ phát hiện 38 vụ, H. Ia Lốp 17 vụ, H. Ea "
+                                 "Lam 12 vụ.", "17", date="2023-12")  # fmt: skip
+    asked = read_query("Năm 2023 H. Ia Lốp phát hiện bao nhiêu vụ phạm tội về ma túy?")
+    assert not outdone(asked, district, figures)
