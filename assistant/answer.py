@@ -30,7 +30,7 @@ from assistant import compose, facts
 from assistant.compose import Drafted
 from assistant.evidence import Excerpt, select
 from assistant.facts import Figure
-from assistant.lexicon import ABBREVIATIONS
+from assistant.lexicon import ABBREVIATIONS, expand
 from assistant.llm import LLM, LLMError
 from assistant.people import (
     MILITARY_RANKS,
@@ -48,6 +48,7 @@ from assistant.query import Query, read_query
 from assistant.retrieve import Retriever
 from assistant.scope import Period, dates_in, fits, month_of, read_periods
 from assistant.text import (
+    STOPWORDS,
     content_tokens,
     fold,
     instructions_in,
@@ -290,6 +291,9 @@ class Assistant:
                 previous = history[-1].standalone or history[-1].question
                 prior = tuple(numbers(strip_markers(history[-1].answer)))
             answer = self._answer(question, standalone, vietnamese, on_token, previous, prior)
+            if answer.found and not _each_given(vietnamese or standalone, answer.text):
+                log.info("asked for each of several, answered one: %r", answer.text)
+                answer = self._refuse(None, "asked for each of several, answered one", english)
         except LLMError as exc:
             log.warning("generation failed: %s", exc)
             standalone = question
@@ -359,6 +363,9 @@ class Assistant:
                 query = replace(query, places=own.places, levels=own.levels, area=own.area)
             if query.period is None and own.period is not None:
                 query = replace(query, period=own.period, periods=own.periods)
+            counted = _counted_in_english(question)
+            if counted:
+                query = replace(query, counted=counted)
         if previous:
             query = inherit(query, read_query(previous, known_places=known_places))
         return query, paragraphs
@@ -413,7 +420,7 @@ class Assistant:
         if _no_figure(draft, query):
             return self._choose(query, shown, about, focus)
         passages = [e.passage for e in shown]
-        draft = attach_marker(draft, passages, query.text)
+        draft = attach_marker(draft, passages, query.text, [e.text for e in shown])
         verdict = self._check(draft, passages, query)
         accepted: list[Figure] = []
         if verdict.ok:
@@ -438,12 +445,9 @@ class Assistant:
         if not verdict.ok:
             log.info("draft rejected (%s): %r", verdict.reason, draft)
             return self._refuse(query, f"rejected: {verdict.reason}")
-        if accepted:  # the same figure reported at other dates: latest first
-            known = _known_places(query, about)
-            figures = [f for p in about for f in facts.read_figures(p, known)]
-            reports = facts.same_series(query, accepted[0], figures)
-            if reports:
-                return self._drafted(compose.reports_answer(query, reports), query, ("reports",))
+        reports = self._reports(query, accepted[0], about, "reports") if accepted else None
+        if reports is not None:
+            return reports
         answer = self._finish(draft, passages, query)
         return _dated(answer, query, accepted)
 
@@ -453,10 +457,12 @@ class Assistant:
         """The model found no answer in the excerpts: it is shown the figures they hold
         that nothing rules out and that count what is asked, and picks one by its number
         (a 1.5B model that will not write an answer from a long sentence often picks it
-        from a list); 0, or no such figure, is the refusal."""
+        from a list); 0, or no such figure, or a lone one that leaves out what the
+        question says, is the refusal."""
         if query.english:  # a loose translation is no ground to pick a figure on
             return self._refuse(query, "model found no answer")
         known = _known_places(query, about)
+        asked_numbers = set(numbers(query.text))
         options: list[Figure] = []
         for e in shown:
             figures = facts.read_figures(e.passage, known)
@@ -465,6 +471,8 @@ class Assistant:
                     continue
                 if facts.outdone(query, f, figures) or not facts.speaks_of(query, f):
                     continue
+                if f.value in asked_numbers:
+                    continue  # "đạt 100%" of the question is not its answer
                 if facts.score(query, f) > 0 and all(f.value != o.value for o in options):
                     options.append(f)
         asked = set(tokens(query.text))
@@ -473,8 +481,13 @@ class Assistant:
             return facts.score(query, f), len(asked & set(tokens(f.clause)))
 
         options = sorted(options, key=fit, reverse=True)[:CHOICES]
-        if not options:
-            return self._refuse(query, "model found no answer")
+        if not options or (len(options) == 1 and not _accounts_for(query, options[0])):
+            # a lone option is no choice: a small model takes whatever it is offered, so it
+            # must itself say what the question says (on real articles, picks of a lone
+            # option were 2 right and 6 wrong; the wrong ones leave out "từ nguồn xã hội
+            # hóa", "vụ cháy", "sau đợt sắp xếp")
+            return self._refuse(query, f"model found no answer; {len(options)} figure to choose")
+        lines, quoted = [], set()
         lines, quoted = [], set()
         for i, f in enumerate(options, 1):  # each sentence quoted once, after its first figure
             sentence = f.sentence.strip()
@@ -495,12 +508,22 @@ class Assistant:
     def _worded(self, query: Query, figure: Figure, about: list[Passage], note: str) -> Answer:
         """The answer worded from the figure itself (its clause, place and period), with
         the same figure's reports at other dates when there are."""
-        figures = [f for p in about for f in facts.read_figures(p, _known_places(query, about))]
-        reports = facts.same_series(query, figure, figures)
-        if reports:
-            return self._drafted(compose.reports_answer(query, reports), query, (note,))
+        reports = self._reports(query, figure, about, note)
+        if reports is not None:
+            return reports
         drafted = compose.figure_answer(query, figure, query.period is None)
         return self._drafted(drafted, query, (note,))
+
+    def _reports(
+        self, query: Query, figure: Figure, about: list[Passage], note: str
+    ) -> Answer | None:
+        """The same figure reported at other dates, latest first, each with its date and
+        citation (`facts.same_series`); None when no other date reports it."""
+        figures = [f for p in about for f in facts.read_figures(p, _known_places(query, about))]
+        reports = facts.same_series(query, figure, figures)
+        if not reports:
+            return None
+        return self._drafted(compose.reports_answer(query, reports), query, (note,))
 
     def _compare_read(
         self, query: Query, parts: list[Query], paragraphs: list[Passage], on_token
@@ -521,7 +544,7 @@ class Assistant:
                 return self._refuse(query, f"no figure for {label}: {'; '.join(answer.notes)}")
             found.append((label, figure))
         # two periods: how much the later differs from the earlier, computed from both
-        over_time = len(query.places) < 2 and len(found) == 2
+        over_time = len(query.places) < 2 and len(found) == 2 and not parts[0].delta
         drafted = compose.comparison_answer(query, found, difference=over_time)
         return self._drafted(drafted, query, ("compared",))
 
@@ -573,7 +596,7 @@ class Assistant:
         passages = [e.passage for e in shown]
         notes: list[str] = []
         if not is_refusal(draft):
-            draft = attach_marker(draft, passages, query.text)
+            draft = attach_marker(draft, passages, query.text, [e.text for e in shown])
             verdict = self._check(draft, passages, query)
             if verdict.ok:
                 verdict = _person_verdict(draft, passages, people, fitting, query)
@@ -597,7 +620,7 @@ class Assistant:
         if is_refusal(draft):
             return self._refuse(query, "model found no answer")
         passages = [e.passage for e in shown]
-        draft = attach_marker(draft, passages, query.text)
+        draft = attach_marker(draft, passages, query.text, [e.text for e in shown])
         verdict = self._check(draft, passages, query)
         if not verdict.ok and verdict.kind in ("date", "place"):
             # a day no cited paragraph writes, no place named for "phường nào"
@@ -625,17 +648,18 @@ class Assistant:
         if is_refusal(draft):
             return None
         passages = [e.passage for e in shown]
-        draft = attach_marker(draft, passages, query.text)
+        draft = attach_marker(draft, passages, query.text, [e.text for e in shown])
         return draft, self._check(draft, passages, query)
 
     def _select(self, query: Query, about: list[Passage]) -> list[Excerpt]:
         """Best sentences of the paragraphs that can speak of the asked period."""
+        known = _known_places(query, about)  # as the choice list and the series read them
         if query.period is not None:
             about = [p for p in about if _period_possible(query, p)]
         weigh = None
         if query.wants == "figure":
             # a paragraph that writes no figure (a byline, a photo caption) cannot answer
-            about = [p for p in about if facts.read_figures(p)]
+            about = [p for p in about if facts.read_figures(p, known)]
             weigh = _figure_weights(query, about[: self.config.context_passages])
         return select(
             query.text,
@@ -728,6 +752,51 @@ def inherit(query: Query, previous: Query) -> Query:
         changes.update(counted=previous.counted, topic=previous.topic, wants=previous.wants,
                        measure=previous.measure, words=query.words | previous.words)  # fmt: skip
     return replace(query, **changes) if changes else query
+
+
+# Words of a question that say how it asks, not what about (periods are read apart).
+_ASKING = set(tokens("bao nhiêu mấy ai nào gì vì do bởi bị được khoảng hiện nay tháng năm quý "
+                     "ngày đầu cuối tính đến từ tỉnh huyện xã phường thành phố tp thị quận "
+                     "trấn toàn địa bàn"))  # fmt: skip
+
+
+def _accounts_for(query: Query, figure: Figure) -> bool:
+    """The figure's sentence, with its article's headline and lead, writes every word the
+    question asks with but one (places, periods and question words apart)."""
+    places = {w for p in (*query.places, *query.area) for w in p.split()}
+    asked = set(expand(tokens(query.text))) - STOPWORDS - _ASKING - places
+    asked = {w for w in asked if not w.isdigit()}
+    written = f"{figure.passage.context} {figure.sentence}"
+    seen = set(tokens(written)) | set(expand(tokens(written)))
+    return len(asked - seen) <= 1
+
+
+# "… lần lượt là bao nhiêu / là ai", "respectively": one answer for each thing named
+_RESPECTIVELY = re.compile(r"\b(?:lan luot|respectively)\b")
+
+
+def _each_given(question: str, answer: str) -> bool:
+    """An answer to a question asking for several things in turn ("lần lượt") gives at
+    least two figures or two names; one ("54 [1]") answers only part of it."""
+    if not _RESPECTIVELY.search(fold(question)):
+        return True
+    text = strip_markers(answer)
+    values = set(numbers(text)) - set(numbers(question))
+    return len(values) >= 2 or len(entities(text)) >= 2
+
+
+def _counted_in_english(question: str) -> tuple[str, ...]:
+    """What "how many …" counts, through the translation prompt's own word list ("how many
+    traffic accidents" -> "tai nạn giao thông", where the model's translation wrote "bao
+    nhiêu lần"); () when the words after it are not in the list."""
+    asked = re.search(r"\bhow (?:many|much) ([a-z][a-z ,'-]*)", question.lower())
+    if not asked:
+        return ()
+    words = asked.group(1)
+    for english, vietnamese in prompts.glossary():
+        if re.match(rf"{re.escape(english)}(?:e?s)?\b", words):
+            return read_query(f"Có bao nhiêu {vietnamese}?").counted
+    return ()
 
 
 def _bare(name: str, places: set[str]) -> str:
@@ -829,7 +898,10 @@ def _parts(query: Query) -> list[Query]:
         periods.append(query.versus)
     if len(periods) > 1:
         periods = sorted(periods[:3], key=lambda p: p.span() or (0, 0))  # oldest first
-        return [_period_part(query, p) for p in periods]
+        # "GRDP 6 tháng 2022 và 6 tháng 2023 tăng lần lượt bao nhiêu %": each period's own
+        # change is asked (with no "so với", the change is not one between them)
+        own_change = query.delta and query.versus is None and len(periods) == len(query.periods)
+        return [replace(_period_part(query, p), delta=own_change) for p in periods]
     return [query]
 
 
@@ -929,9 +1001,9 @@ def _people_fitting(query: Query, people: list[Person]) -> list[Person]:
     out = []
     for x in people:
         if query.roles:
-            if not holds_roles(x.clause, query.roles):
+            if not holds_roles(x.offices, query.roles):
                 continue
-            if not same_body(query.text, x.clause, query.roles):
+            if not same_body(query.text, x.offices, query.roles):
                 continue  # "Giám đốc Sở Giao thông Vận tải" for "Giám đốc Công an tỉnh"
             place = office_place(x, query.roles)
             if place and query.places and place not in query.places:

@@ -23,7 +23,7 @@ from assistant.lexicon import expand, same_unit, unit_form
 from assistant.places import Place, read_places, same_level
 from assistant.query import Query
 from assistant.scope import Mention, Period
-from assistant.text import STOPWORDS, numbers, split_sentences, tokens
+from assistant.text import STOPWORDS, fold, numbers, split_sentences, tokens
 from assistant.types import Passage
 
 # A number ("9.890", "2,9", "9/17"), possibly with its unit glued on ("2.225,93g").
@@ -130,7 +130,12 @@ def _article_scope(context: str, title: str, date: str | None, known: frozenset[
     )
     default = None
     if subjects:
-        best = min(subjects, key=lambda p: _ORDER.index(p.level))
+        # the most specific level that names one place: a lead naming two districts
+        # ("huyện Lệ Thủy và huyện Quảng Ninh" in a report on Quảng Bình) is about neither
+        levels = sorted({p.level for p in subjects}, key=_ORDER.index)
+        single = [lv for lv in levels if len({p.name for p in subjects if p.level == lv}) == 1]
+        level = single[0] if single else levels[0]
+        best = next(p for p in subjects if p.level == level)
         default = (best.name, best.level)
     main = next((m.period for m in scope.read_periods(context, ref) if not m.reference
                  and m.period.kind not in ("day", "range", "as_of")
@@ -143,8 +148,14 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 def read_figures(passage: Passage, known: Iterable[str] = ()) -> list[Figure]:
-    """Every number of the passage's paragraph, read once (see the module docstring)."""
-    known = frozenset(known)
+    """Every number of the passage's paragraph (see the module docstring). Read once per
+    paragraph and set of known place names: one answer asks for the same paragraph's
+    figures at several steps (what is shown, the choice list, the checks)."""
+    return list(_read_figures(passage, frozenset(known)))
+
+
+@lru_cache(maxsize=2048)
+def _read_figures(passage: Passage, known: frozenset[str]) -> tuple[Figure, ...]:
     article_places, default_place, main_period = _article_scope(
         passage.context, passage.title, passage.date, known
     )
@@ -224,7 +235,7 @@ def read_figures(passage: Passage, known: Iterable[str] = ()) -> list[Figure]:
     earlier = []
     if passage.follows:
         earlier = read_figures(replace(passage, paragraph_text=passage.follows, follows=""), known)
-    return _inherit_kinds(earlier, out)
+    return tuple(_inherit_kinds(earlier, out))
 
 
 def _described(f: Figure) -> tuple[str, ...]:
@@ -274,12 +285,20 @@ def _share_kinds(figures: list[Figure]) -> list[Figure]:
     for i in range(len(out) - 2, -1, -1):
         f, g = out[i], out[i + 1]
         gap = f.sentence[f.end : g.start]
+        # the kind is what follows the last figure up to the item that leads to the next
+        # figure ("161 vụ, 217 bị can, tổng số tiền … 1.200 tỷ": "tổng số tiền" is another
+        # item; "… phạm tội về kinh tế, tham nhũng, chức vụ" lists one kind)
+        rest = re.split(r"[;:(]|\.\s", f.sentence[g.end :])[0]
+        following = [h for h in out[i + 2 :] if h.start < g.end + len(rest)]
+        if following:
+            rest = rest[: following[0].start - g.end].rsplit(",", 1)[0]
+        written = len(_words(rest))
         if (
             len(f.unit) == 1
-            and len(g.unit) + len(g.tail) >= 4
+            and written >= 4
             and re.fullmatch(r"\s*\w+\s*(?:,|và|với|cùng)(?:\s+\w+){0,2}\s*", gap)
         ):
-            out[i] = replace(f, unit=f.unit + g.unit[2:] + g.tail)
+            out[i] = replace(f, unit=f.unit + (g.unit + g.tail)[2:written])
     return out
 
 
@@ -487,8 +506,9 @@ def score(query: Query, figure: Figure) -> float:
         value += 2.0
     if not query.counted and query.topic:
         # "tổng thu ngân sách … đạt bao nhiêu": what is measured must be written next to
-        # the figure (or, for a bare "giảm 12 vụ", in its sentence), not only near it
-        near_words = unit | before | (sentence if len(unit) <= 1 else set())
+        # the figure (or, for a bare number or rate, in its sentence), not only near it:
+        # "thiệt hại tài sản khoảng bao nhiêu" is not the "124 vụ" of its sentence
+        near_words = unit | before | (sentence if figure.unit in ((), ("%",)) else set())
         if sum(w in near_words for w in set(query.topic)) < 2 * len(set(query.topic)) / 3:
             return 0.0
     value += sum(context(w) for w in query.words - set(query.counted))
@@ -650,7 +670,39 @@ def outdone(query: Query, figure: Figure, figures: list[Figure]) -> str:
         gain, loss = len(asked & (theirs - mine)), len(asked & (mine - theirs))
         if (gain >= 2 and gain > loss) or _contrasted(query, figure.unit, g.unit):
             return f"câu hỏi hỏi về {g.clause}, không phải {figure.clause}"
-    return _unacted(query, figure, figures) or _unpaired(query, figure, figures)
+    return (
+        _other_deed(query, figure)
+        or _unacted(query, figure, figures)
+        or _unpaired(query, figure, figures)
+    )
+
+
+# What happened and what was done about it are counted apart in every review: "xảy ra
+# 4.409 vụ" and "điều tra khám phá 3.220 vụ" answer different questions.
+_HAPPENED = (("xay", "ra"), ("phat", "sinh"), ("ghi", "nhan"))
+_DEALT = (("dieu", "tra"), ("kham", "pha"), ("lam", "ro"), ("triet", "pha"), ("bat", "giu"),
+          ("khoi", "to"), ("xu", "ly"))  # fmt: skip
+
+
+def _deeds(words: tuple[str, ...]) -> tuple[bool, bool]:
+    """Whether `words` say what happened, and what was dealt with."""
+    return any(_holds(words, v) for v in _HAPPENED), any(_holds(words, v) for v in _DEALT)
+
+
+def _other_deed(query: Query, figure: Figure) -> str:
+    """The question asks how many happened and the figure's clause counts what was dealt
+    with (investigated, solved, prosecuted), or the other way round."""
+    if not figure.unit:
+        return ""
+    happened, dealt = _deeds(_words(query.text))
+    own = _deeds(figure.before[-8:])
+    if happened == dealt or own[0] == own[1]:
+        return ""
+    if happened and own[1]:
+        return "câu hỏi hỏi số xảy ra, đó là số đã xử lý, điều tra"
+    if dealt and own[0]:
+        return "câu hỏi hỏi số đã xử lý, điều tra, đó là số xảy ra"
+    return ""
 
 
 def _unacted(query: Query, figure: Figure, figures: list[Figure]) -> str:
@@ -744,6 +796,11 @@ def _kind_words(f: Figure) -> set[str]:
     return {w for w in (*f.unit, *f.before, *f.tail, *f.inherited) if w not in STOPWORDS}
 
 
+def _is_part(f: Figure) -> bool:
+    """The figure is written after "trong đó" in its sentence: a part of one before it."""
+    return bool(re.search(r"\btrong do\b", fold(f.sentence[: f.start])))
+
+
 def same_series(
     query: Query, anchor: Figure, figures: list[Figure], share: float = 0.6
 ) -> list[Figure] | None:
@@ -765,6 +822,8 @@ def same_series(
             continue
         if anchor.place and g.place and g.place != anchor.place:
             continue
+        if _is_part(g) and not _is_part(anchor):
+            continue  # "Trong đó … án rất nghiêm trọng đạt hơn 92%": a part, not the rate
         theirs = _kind_words(g)
         # the shorter description inside the longer one: "có 420 camera an ninh" is the
         # series of "có hơn 515 camera an ninh kết nối về trung tâm"

@@ -10,7 +10,7 @@ only the deputy's. Answers are worded in `assistant.compose`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.places import PROVINCES, read_places
 from assistant.text import fold, split_sentences, tokens
@@ -32,6 +32,12 @@ _OFFICES = ("chu tich", "giam doc", "bi thu", "truong", "uy vien", "chanh van ph
             "chi huy truong", "hieu truong", "tong bien tap", "chinh uy", "tu lenh",
             "thu truong", "bo truong", "chanh an", "vien truong", "dai ta", "thuong ta",
             "trung ta", "thieu ta", "dai uy", "thieu tuong", "trung tuong")  # fmt: skip
+# Offices that end with a shorter one: "bo truong" is not the "truong" asked for.
+_LONGER = {
+    role: [o for o in (*_OFFICES, "hieu pho", "bo truong", "thu truong", "vien truong")
+           if o != role and o.endswith(f" {role}")]
+    for role in _OFFICES
+}  # fmt: skip
 # What a person did at an event, asked as "Ai chủ trì …?" / "Ai dự …?".
 PARTS = ("chu tri", "du", "phat bieu", "trao", "ky", "bao cao", "dieu hanh", "tham du")
 
@@ -44,6 +50,15 @@ class Person:
     name: str  # as written, without the rank or title
     title: str  # the rank or title written before the name ("Đại tá"), or ""
     at: int  # offset of the name in `sentence`
+    # the clause's part that is this person's where it names several: from the comma
+    # before the name to the comma before the next person's ("ông A, Chủ tịch UBND TP,
+    # Thiếu tướng B, Giám đốc Công an TP": the Giám đốc is B, not A); else the clause
+    own: str = ""
+
+    @property
+    def offices(self) -> str:
+        """Where the offices this person holds are written."""
+        return self.own or self.clause
 
 
 def _capital_runs(sentence: str) -> list[list[re.Match]]:
@@ -63,11 +78,43 @@ def _capital_runs(sentence: str) -> list[list[re.Match]]:
     return runs
 
 
-def _clause_around(sentence: str, start: int) -> str:
+def _clause_bounds(sentence: str, start: int) -> tuple[int, int]:
     """From the clause start (after ';' or ':') before `start` to the next ';'."""
     left = max(sentence.rfind(";", 0, start), sentence.rfind(":", 0, start)) + 1
     right = sentence.find(";", start)
-    return sentence[left : right if right >= 0 else len(sentence)]
+    return left, right if right >= 0 else len(sentence)
+
+
+def _clause_around(sentence: str, start: int) -> str:
+    left, right = _clause_bounds(sentence, start)
+    return sentence[left:right]
+
+
+def _own_parts(sentence: str, people: list[Person]) -> list[Person]:
+    """Each person's own part of a clause that names several (see `Person.own`): what is
+    written right after a name as its apposition (", Chủ tịch UBND TP", " - Giám đốc")
+    up to the comma before the next person is that person's; what follows a name without
+    one ("Cao Tiến Dũng tặng hoa giám đốc Công an tỉnh, Thiếu tướng Vũ Hồng Văn") is the
+    next person's."""
+    out = []
+    for x in people:
+        left, right = _clause_bounds(sentence, x.at)
+        mates = sorted((y for y in people if _clause_bounds(sentence, y.at) == (left, right)),
+                       key=lambda y: y.at)  # fmt: skip
+        if len(mates) < 2:
+            out.append(x)
+            continue
+        cuts = [max(left, sentence.rfind(",", left, mates[0].at) + 1)]
+        for a, b in zip(mates, mates[1:], strict=False):
+            end = a.at + len(a.name)
+            between = sentence[end : b.at]
+            comma = between.rfind(",")
+            apposed = re.match(r"\s*[,\-–(]", between) and comma >= 0
+            cuts.append(end + comma + 1 if apposed else end)
+        cuts.append(right)
+        k = mates.index(x)
+        out.append(replace(x, own=sentence[cuts[k] : max(cuts[k + 1], x.at + len(x.name))]))
+    return out
 
 
 def read_people(passage: Passage) -> list[Person]:
@@ -77,6 +124,7 @@ def read_people(passage: Passage) -> list[Person]:
     out = []
     for a, b in split_sentences(text) or [(0, len(text))]:
         sentence = text[a:b].strip()
+        found: list[Person] = []
         for run in _capital_runs(sentence):
             words = [m.group() for m in run]
             title = next((t for t in _TITLES
@@ -96,8 +144,9 @@ def read_people(passage: Passage) -> list[Person]:
             at = run[first].start()
             if first:  # "Ông Lê Quang Toản": the title is the run's first word
                 title = words[first - 1] if words[first - 1] in _TITLES else ""
-            out.append(Person(passage, sentence, _clause_around(sentence, at), name,
-                              title[:1].upper() + title[1:], at))  # fmt: skip
+            found.append(Person(passage, sentence, _clause_around(sentence, at), name,
+                                title[:1].upper() + title[1:], at))  # fmt: skip
+        out.extend(_own_parts(sentence, found))
     return out
 
 
@@ -138,7 +187,9 @@ def holds_roles(text: str, roles: set[str] | frozenset[str]) -> bool:
         others = folded.count(f" cua {role} ")
         if not role.startswith("pho "):
             others += folded.count(f" pho {role} ")
-        if folded.count(f" {role} ") == others:
+        # ... or the end of another office ("Bộ trưởng", "Hiệu trưởng" are not "Trưởng")
+        others += sum(folded.count(f" {o} ") for o in _LONGER.get(role, ()))
+        if folded.count(f" {role} ") <= others:
             return False
     return True
 
@@ -147,7 +198,7 @@ def office_place(person: Person, roles, known=()) -> str | None:
     """The place of the office the clause gives this person ("Trưởng Công an xã Ia Pal (H.
     Chư Sê)" -> "ia pal"): the first place named within a few words after the office; ""
     for a generic one ("Giám đốc Công an tỉnh"); None when none is named."""
-    folded = fold(person.clause)
+    folded = fold(person.offices)
     for role in roles:
         m = re.search(rf"\b{role}\b", folded)
         if not m:

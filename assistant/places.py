@@ -100,6 +100,9 @@ class Place:
         return not self.name
 
 
+_SPAN_AFTER = re.compile(r"\s+(?:tháng|năm|quý|ngày|tuần|thang|nam|quy|ngay|tuan)\b", re.I)
+
+
 def _capital_run(text: str, at: int, max_words: int = 5) -> list[re.Match]:
     """Capitalised words (or one number: "Quận 3") from offset `at` on, as matches."""
     words: list[re.Match] = []
@@ -110,6 +113,8 @@ def _capital_run(text: str, at: int, max_words: int = 5) -> list[re.Match]:
         word = m.group()
         if not (word[0].isupper() or (not words and word.isdigit())):
             break
+        if word.isdigit() and _SPAN_AFTER.match(text, m.end()):
+            break  # "số liệu của tỉnh 6 tháng đầu năm": a period, not "Quận 6"
         words.append(m)
         end = m.end()
         if word.isdigit():

@@ -135,12 +135,15 @@ def _counted(text: str) -> tuple[str, ...]:
                               lower if folded != lower else folded))  # fmt: skip
     for m in found:
         words = []
-        for w in re.findall(r"[\w%]+", re.split(r"[,;?.!]", lower[m.end() :])[0]):
+        said = re.split(r"[,;?.!]", lower[m.end() :])[0]
+        # "vụ án liên quan đến tín dụng đen" counts "vụ … tín dụng đen": what it relates to
+        said = re.sub(r"\b(?:có |co )?(?:liên|lien) quan (?:đến|den|tới|toi)\s", "", said)
+        for w in re.findall(r"[\w%]+", said):
             if w in stop or w.isdigit() or len(words) == 8 or fold(w) == "hon":
                 break
             words.append(w)
-        if words:
-            counted = tuple(expand(tokens(" ".join(words))))
+        counted = tuple(expand(tokens(" ".join(words))))
+        if counted:  # ("bao nhiêu %" counts no word)
             # "làm chết bao nhiêu người", "sơ tán bao nhiêu người": for people, the verb
             # written before says which ones are counted
             before = [w for w in expand(tokens(lower[: m.start()])[-2:]) if w not in STOPWORDS]
@@ -182,7 +185,11 @@ def _topic(masked: str) -> tuple[str, ...]:
 
 _VERBS = set("dat la duoc co chiem khoang uoc tang giam thu lam gay len toi xay ra".split())
 # Joining words between places asked about together: "Gia Lai và Kon Tum", "A hay B"
-_JOINED = re.compile(r"^\W*(?:va|hay|hoac|voi|so voi|,|and|or)\W*$")
+# levels finer than each (a district is in a province)
+_BROADER = {"province": {"district", "city", "town", "commune"}, "city": {"commune"},
+            "district": {"commune"}, "town": {"commune"}}  # fmt: skip
+# "A và B", "A và ở B", "A với tỉnh B"? (the second place's own preposition kept)
+_JOINED = re.compile(r"^\W*(?:va|hay|hoac|voi|so voi|,|and|or)(?:\W+(?:o|tai|cua|in|at))?\W*$")
 
 
 def read_query(
@@ -215,6 +222,7 @@ def read_query(
     places: list[str] = []
     levels: list[str] = []
     area: list[str] = []
+    area_levels: list[str] = []
     masked = list(text)  # the text without its places and periods: what it asks about
     last_end = None
     for p in read_places(text, known_places, any_case=True):
@@ -233,7 +241,20 @@ def read_query(
             levels.append(p.level)
         else:
             area.append(p.name)
+            area_levels.append(p.level)
         last_end = p.end
+    # "Đợt mưa lũ ở Quảng Bình, … huyện Lệ Thủy có bao nhiêu nhà bị ngập": one place and,
+    # not joined to it, a more specific one: the specific one is asked, the other says where
+    if len(places) == 1 and area and levels[0] in _BROADER:
+        finer = [i for i, lv in enumerate(area_levels) if lv in _BROADER[levels[0]]]
+        if finer:
+            i = finer[0]
+            places, levels, area[i], area_levels[i] = (
+                [area[i]],
+                [area_levels[i]],
+                places[0],
+                levels[0],
+            )
     mentions = read_periods(text)
     for m in mentions:
         masked[m.start : m.end] = " " * (m.end - m.start)

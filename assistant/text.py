@@ -78,8 +78,9 @@ _ENGLISH = set(
 def looks_english(text: str) -> bool:
     """Text where at least a third of the words are common English words and the only
     letters with diacritics are in capitalised names ("How many tourists did Lâm Đồng
-    welcome?")."""
-    words = re.findall(r"\w+", text)
+    welcome?"); a Vietnamese term quoted or in brackets does not count ("loan-sharking
+    ("tín dụng đen") cases")."""
+    words = re.findall(r"\w+", re.sub(r"[\"“][^\"”]*[\"”]|\([^)]*\)", " ", text))
     if not words or any(not w.isascii() and not w[0].isupper() for w in words):
         return False
     return sum(w.lower() in _ENGLISH for w in words) * 3 >= len(words)

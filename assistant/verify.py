@@ -201,9 +201,10 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     return Verdict(True)
 
 
-def _shown_numbers(p: Passage) -> set[str]:
-    """The numbers the model is shown with an excerpt: its paragraph's and its date's."""
-    return set(numbers(f"{p.paragraph_text} {p.date or ''}"))
+def _shown_numbers(p: Passage, text: str | None = None) -> set[str]:
+    """The numbers the model is shown with an excerpt: its text's (else its paragraph's)
+    and its date's."""
+    return set(numbers(f"{p.paragraph_text if text is None else text} {p.date or ''}"))
 
 
 def capitalised(text: str) -> list[str]:
@@ -229,22 +230,28 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
     return max(sentences, key=score)
 
 
-def attach_marker(answer: str, passages: list[Passage], question: str) -> str:
+def attach_marker(
+    answer: str, passages: list[Passage], question: str, shown: list[str] | None = None
+) -> str:
     """Add `[k]` to an answer that has no marker when exactly one shown paragraph holds all
     its figures (or, with none, most of its new words); point the markers at the one excerpt
-    that shows them all (its date counted: "28-6-2025") when the paragraphs the model cited
-    write none of them (it miscounted the excerpts)."""
+    that shows them all (its date counted: "28-6-2025") when the excerpts the model cited
+    show none of them (it miscounted the excerpts). `shown`: the excerpts' texts, what the
+    model read of each paragraph (a figure in an unshown sentence of the cited paragraph
+    was not read there: "hơn 92%" of a 2023 report's breakdown, not shown, where the
+    excerpt of a 2021 report shows "hơn 92%")."""
     if not passages:
         return answer
+    texts = shown if shown is not None else [None] * len(passages)
     new_numbers = set(numbers(strip_markers(answer))) - set(numbers(question))
     markers = parse_markers(answer)
     if markers:
         cited = {n for k in markers if 1 <= k <= len(passages)
-                 for n in numbers(passages[k - 1].paragraph_text)}  # fmt: skip
+                 for n in numbers(texts[k - 1] or passages[k - 1].paragraph_text)}  # fmt: skip
         if not new_numbers or new_numbers & cited:
             return answer
         holders = [k for k, p in enumerate(passages, start=1)
-                   if new_numbers <= _shown_numbers(p)]  # fmt: skip
+                   if new_numbers <= _shown_numbers(p, texts[k - 1])]  # fmt: skip
         if len(holders) != 1:
             return answer
         return _MARKER.sub("", answer).rstrip().rstrip(".").rstrip() + f" [{holders[0]}]."

@@ -34,4 +34,21 @@ def text(name: str) -> str:
     return render(name)
 
 
-__all__ = ["PromptError", "render", "template", "text"]
+@cache
+def glossary() -> tuple[tuple[str, str], ...]:
+    """The English-to-Vietnamese word list the translation prompt gives the model, as
+    (english, vietnamese) pairs, longest English first: the same words read what an English
+    question counts when the model's translation loses it ("how many traffic accidents")."""
+    pairs = []
+    for line in text("translate_system").splitlines():
+        for item in line.split(";"):
+            if ":" not in item:
+                continue
+            english, vietnamese = item.split(":", 1)
+            for word in english.split(","):
+                if word.strip() and vietnamese.strip():
+                    pairs.append((word.strip().lower(), vietnamese.strip()))
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+__all__ = ["PromptError", "glossary", "render", "template", "text"]

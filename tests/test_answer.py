@@ -266,3 +266,47 @@ def test_a_miscounted_marker_moves_to_the_excerpt_whose_paragraph_and_date_show_
     # "2025" is the article's date shown with each excerpt; only [1] also writes "28-6"
     answer = attach_marker("Quyết định được công bố ngày 28-6-2025 [2].", shown, "Ngày nào?")
     assert answer == "Quyết định được công bố ngày 28-6-2025 [1]."
+
+
+def test_a_marker_moves_to_the_excerpt_that_shows_the_figure_not_to_an_unshown_sentence():
+    from assistant.types import Passage
+    from assistant.verify import attach_marker
+
+    def passage(n: int, date: str, text: str) -> Passage:
+        return Passage(
+            id=f"p{n}", article=f"{n}.txt", title="Tổng kết", date=date, paragraph=2,
+            start=0, end=len(text), text=text, paragraph_text=text,
+        )  # fmt: skip
+
+    report_2023 = passage(1, "2024-01", "Tỷ lệ điều tra đạt 67%. Trong đó án rất nghiêm trọng "
+                          "đạt hơn 92%.")  # fmt: skip
+    report_2021 = passage(2, "2021-07", "Công tác điều tra đạt tỷ lệ hơn 92%.")
+    shown = ["Tỷ lệ điều tra đạt 67%.", "Công tác điều tra đạt tỷ lệ hơn 92%."]
+    # the model read "hơn 92%" in excerpt 2 and cited 1, whose shown sentence does not
+    # write it (its paragraph does, in a sentence the model was not shown)
+    draft = "Tỷ lệ điều tra đạt hơn 92% [1]."
+    moved = attach_marker(draft, [report_2023, report_2021], "Tỷ lệ điều tra?", shown)
+    assert moved == "Tỷ lệ điều tra đạt hơn 92% [2]."
+    # told nothing of what was shown, the paragraph is what counts (as before)
+    assert attach_marker(draft, [report_2023, report_2021], "Tỷ lệ điều tra?") == draft
+
+
+def test_what_an_english_question_counts_is_read_through_the_translation_word_list():
+    from assistant.answer import _counted_in_english
+
+    # the model's translation may say "bao nhiêu lần"; the word list says what is counted
+    assert _counted_in_english("How many traffic accidents occurred in 2023?")[:2] == ("tai", "nan")
+    assert _counted_in_english("How many defendants were prosecuted?") == ("doi", "tuong")
+    assert _counted_in_english("How many people attended?") == ()  # not in the list
+
+
+def test_a_question_asking_for_several_in_turn_is_not_answered_by_one():
+    from assistant.answer import _each_given
+
+    asked = "Số người chết theo thống kê ngày 13/9 và ngày 20/9 lần lượt là bao nhiêu?"
+    assert not _each_given(asked, "54 [1].")
+    assert _each_given(asked, "Ngày 13/9: 48 người [1]; ngày 20/9: 54 người [2].")
+    who = "Giám đốc Công an tỉnh năm 2021 và năm 2022 lần lượt là ai?"
+    assert not _each_given(who, "Cao Tiến Dũng [1].")
+    assert _each_given(who, "Vũ Hồng Văn [1] và Nguyễn Sỹ Quang [2].")
+    assert _each_given("Năm 2023 có bao nhiêu vụ?", "54 vụ [1].")  # one asked, one given

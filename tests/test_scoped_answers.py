@@ -47,6 +47,7 @@ ARTICLES = {
         " date 2022-08 Lam Sơn: tai nạn giao thông 8 tháng đầu năm 2022\n"
         "Theo Ban An toàn giao thông tỉnh, 8 tháng qua, Lam Sơn ghi nhận 40 vụ tai nạn giao "
         "thông khiến 25 người tử vong, 31 người bị thương.\n"
+        "Trên các tuyến quốc lộ qua tỉnh, tai nạn giao thông làm 14 người tử vong.\n"
     ),
     "hoinghi_2024.txt": (
         "Công an tỉnh Lam Sơn triển khai nhiệm vụ năm 2024\n"
@@ -132,13 +133,30 @@ def test_a_follow_up_keeps_the_place_and_period_it_does_not_change(ask):
 
 
 def test_a_model_that_finds_nothing_chooses_from_the_figures_that_fit(ask):
-    question = "Năm 2024 huyện Ia Lốp xảy ra bao nhiêu vụ TNGT?"
-    answer, llm = ask(question, ["NOT_FOUND", "1"])
-    assert answer.found and "20 vụ" in answer.text and "130" not in answer.text
+    question = "8 tháng đầu năm 2022 tai nạn giao thông ở Lam Sơn làm chết bao nhiêu người?"
+
+    def pick_25(messages):  # the model picks the province's 25 by its number
+        text = messages[-1]["content"]
+        if "Figures:" not in text:
+            return "NOT_FOUND"
+        return next(line.split(".")[0] for line in text.splitlines() if ". 25 người" in line)
+
+    answer, llm = ask(question, pick_25)
+    # "tử vong" is what "chết" asks for: both deaths are offered although no excerpt
+    # writes "chết"; the injured (31) and the cases (40) are not
     offered = llm.calls[-1][-1]["content"].split("Figures:")[1]
-    assert offered.lstrip().startswith("1. 20 vụ") and "\n2." not in offered  # 130: the province
+    assert "25 người tử vong" in offered and "14 người tử vong" in offered
+    assert ". 31" not in offered and ". 40" not in offered and "\n3." not in offered
+    assert answer.found and "25 người tử vong" in answer.text and "14" not in answer.text
     answer, _ = ask(question, ["NOT_FOUND", "0"])
     assert not answer.found
+
+
+def test_a_lone_figure_is_not_offered_as_a_choice(ask):
+    # only Ia Lốp's 20 fits (130 is the province's): one option is no choice, and a small
+    # model takes whatever it is offered, so the reply is the refusal, asked nothing more
+    answer, llm = ask("Năm 2024 huyện Ia Lốp xảy ra bao nhiêu vụ TNGT?", ["NOT_FOUND", "1"])
+    assert not answer.found and len(llm.calls) == 1
 
 
 def test_a_change_from_another_base_is_not_given_and_two_counts_give_the_change(ask):
@@ -179,11 +197,3 @@ def test_a_figure_question_is_shown_only_paragraphs_that_write_a_figure(ask):
     _, llm = ask("Năm 2024 Lam Sơn xảy ra bao nhiêu vụ tai nạn giao thông?", reading("130 vụ"))
     shown = llm.calls[0][-1]["content"]
     assert "130 vụ" in shown and "Minh Huệ" not in shown and "Ảnh:" not in shown
-
-
-def test_a_figure_written_with_a_synonym_of_the_asked_word_is_offered_to_choose(ask):
-    # "tử vong" is what "chết" asks for: 25 is offered although no excerpt writes "chết"
-    question = "8 tháng đầu năm 2022 tai nạn giao thông ở Lam Sơn làm chết bao nhiêu người?"
-    answer, llm = ask(question, ["NOT_FOUND", "1"])
-    assert answer.found and "25 người tử vong" in answer.text and "40" not in answer.text
-    assert llm.calls[-1][-1]["content"].split("Figures:")[1].lstrip().startswith("1. 25 người")

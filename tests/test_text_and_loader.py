@@ -135,3 +135,11 @@ def test_windows_1258_is_read_and_normalised():
     article = parse(decode(raw), "x.txt")
     assert article.title == "Tiêu đề bài báo"
     assert article.paragraphs == ("Đà Nẵng lắp đặt gần 300 mắt camera ở 11/11 xã, phường.",)
+
+
+def test_an_english_question_may_quote_a_vietnamese_term():
+    from assistant.text import looks_english
+
+    assert looks_english('How many defendants were prosecuted in "tín dụng đen" cases?')
+    assert looks_english("How many loan-sharking (tín dụng đen) cases were there?")
+    assert not looks_english('Năm 2023 có bao nhiêu vụ "tín dụng đen"?')
