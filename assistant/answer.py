@@ -757,14 +757,17 @@ def inherit(query: Query, previous: Query) -> Query:
 # Words of a question that say how it asks, not what about (periods are read apart).
 _ASKING = set(tokens("bao nhiêu mấy ai nào gì vì do bởi bị được khoảng hiện nay tháng năm quý "
                      "ngày đầu cuối tính đến từ tỉnh huyện xã phường thành phố tp thị quận "
-                     "trấn toàn địa bàn"))  # fmt: skip
+                     "trấn toàn địa bàn tiền"))  # fmt: skip
 
 
 def _accounts_for(query: Query, figure: Figure) -> bool:
     """The figure's sentence, with its article's headline and lead, writes every word the
     question asks with but one (places, periods and question words apart)."""
     places = {w for p in (*query.places, *query.area) for w in p.split()}
-    asked = set(expand(tokens(query.text))) - STOPWORDS - _ASKING - places
+    text = query.text
+    for m in read_periods(text):  # "Quý I năm 2023": the period is checked apart
+        text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
+    asked = set(expand(tokens(text))) - STOPWORDS - _ASKING - places
     asked = {w for w in asked if not w.isdigit()}
     written = f"{figure.passage.context} {figure.sentence}"
     seen = set(tokens(written)) | set(expand(tokens(written)))

@@ -310,3 +310,22 @@ def test_a_question_asking_for_several_in_turn_is_not_answered_by_one():
     assert not _each_given(who, "Cao Tiến Dũng [1].")
     assert _each_given(who, "Vũ Hồng Văn [1] và Nguyễn Sỹ Quang [2].")
     assert _each_given("Năm 2023 có bao nhiêu vụ?", "54 vụ [1].")  # one asked, one given
+
+
+def test_a_lone_figure_must_write_what_the_question_says():
+    from assistant.answer import _accounts_for
+    from assistant.facts import read_figures
+    from assistant.query import read_query
+    from assistant.types import Passage
+
+    text = ("Đến nay, toàn huyện đã lắp đặt 270 mắt camera an ninh. Quý I/2023, các vụ cháy "
+            "gây thiệt hại tài sản khoảng 162 triệu đồng.")  # fmt: skip
+    p = Passage(id="p1", article="a.txt", title="Camera", date="2023-04", paragraph=2,
+                start=0, end=0, text="", paragraph_text=text,
+                context="Huyện Ia Lốp tổng kết.")  # fmt: skip
+    cameras, damage = (next(f for f in read_figures(p) if f.value == v) for v in ("270", "162"))
+    plain = read_query("Huyện Ia Lốp có bao nhiêu mắt camera an ninh?")
+    subset = read_query("Huyện Ia Lốp có bao nhiêu mắt camera an ninh lắp từ nguồn xã hội hóa?")
+    money = read_query("Quý I năm 2023, các vụ cháy ở Ia Lốp gây thiệt hại tài sản bao nhiêu tiền?")
+    assert _accounts_for(plain, cameras) and not _accounts_for(subset, cameras)
+    assert _accounts_for(money, damage)  # the period and "bao nhiêu tiền" say how it asks
