@@ -684,7 +684,8 @@ class Assistant:
         user = prompts.render("answer_user", excerpts="\n".join(lines), question=question)
         messages = [{"role": "system", "content": self._system}, {"role": "user", "content": user}]
         draft = self.llm.chat(messages, max_tokens=self.config.max_answer_tokens, on_token=on_token)
-        return draft.strip().splitlines()[0].strip() if draft.strip() else ""
+        draft = draft.strip().splitlines()[0].strip() if draft.strip() else ""
+        return _decimal_commas(draft) if query.english else draft
 
     def _check(self, draft: str, passages: list[Passage], query: Query) -> Verdict:
         cited = [passages[n - 1] for n in parse_markers(draft) if 1 <= n <= len(passages)]
@@ -786,6 +787,12 @@ def _each_given(question: str, answer: str) -> bool:
     text = strip_markers(answer)
     values = set(numbers(text)) - set(numbers(question))
     return len(values) >= 2 or len(entities(text)) >= 2
+
+
+def _decimal_commas(text: str) -> str:
+    """An English "308.7" (or "2.9 billion") as the articles write it, "308,7": read as a
+    thousands separator it would be 3087, a number no paragraph writes."""
+    return re.sub(r"\b(\d+)\.(\d{1,2})\b(?![.,]\d)", r"\1,\2", text)
 
 
 def _counted_in_english(question: str) -> tuple[str, ...]:

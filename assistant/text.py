@@ -36,8 +36,13 @@ def tokens(text: str) -> list[str]:
 
 
 def names_phrase(text: str, phrase: str) -> bool:
-    """`text` holds `phrase` (folded tokens joined by spaces, e.g. "bao loc") as whole words."""
-    return f" {phrase} " in f" {' '.join(tokens(text))} "
+    """`text` holds `phrase` (folded tokens joined by spaces, e.g. "bao loc") as whole words.
+    "Tết Giáp Thìn" is the "Tết Nguyên đán Giáp Thìn" an article writes."""
+    written = f" {' '.join(tokens(text))} "
+    if f" {phrase} " in written:
+        return True
+    holiday = written.replace(" tet nguyen dan ", " tet ")
+    return " tet " in f" {phrase} " and f" {phrase} " in holiday
 
 
 def numbers(text: str) -> list[str]:

@@ -329,3 +329,22 @@ def test_a_lone_figure_must_write_what_the_question_says():
     money = read_query("Quý I năm 2023, các vụ cháy ở Ia Lốp gây thiệt hại tài sản bao nhiêu tiền?")
     assert _accounts_for(plain, cameras) and not _accounts_for(subset, cameras)
     assert _accounts_for(money, damage)  # the period and "bao nhiêu tiền" say how it asks
+
+
+def test_a_tet_named_by_its_year_is_the_tet_nguyen_dan_of_that_year():
+    from assistant.text import names_phrase
+
+    text = "Ra quân cao điểm Tết Nguyên đán Giáp Thìn 2024."
+    assert names_phrase(text, "tet giap thin") and names_phrase(text, "giap thin")
+    assert not names_phrase(text, "tet nham dan")
+
+
+def test_an_english_decimal_is_the_articles_decimal():
+    from assistant.answer import _decimal_commas
+    from assistant.text import numbers
+
+    # read as written in English, "308.7" would be 3087, which no paragraph writes
+    assert numbers(_decimal_commas("GRDP per capita was 308.7 million VND.")) == ["308.7"]
+    assert _decimal_commas("12,300 accidents and 1.200 cases [1].") == (
+        "12,300 accidents and 1.200 cases [1]."
+    )  # thousands stay thousands

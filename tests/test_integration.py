@@ -179,7 +179,8 @@ def test_instructions_inside_an_article_do_not_steer_the_answers(tmp_path):
 # quarter (heldout_*.jsonl) is never run here: it is only for reporting.
 CORPUS = ROOT / "tests" / "data" / "corpus"
 # Measured (2026-12-01, 2-core AVX2, this test's own run): 37/58 right (0.638), 3 wrong shown,
-# 18 refused, 7/8 unanswerable refused; 2026-12-02 (CI run of 4d32885): 36/58, 3, 19, 7/8.
+# 18 refused, 7/8 unanswerable refused; 2026-12-02 (CI run of 4d32885): 36/58, 3, 19, 7/8;
+# 2026-12-02 afternoon (tree of a3014cb, `assistant eval` alone): 37/58, 3, 18, 7/8.
 # The floor leaves 5 questions for numeric differences between CPUs; one more wrong answer
 # than measured is allowed for the same reason, no more.
 CORPUS_MIN_ACCURACY = 0.55
