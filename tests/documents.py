@@ -128,3 +128,11 @@ def reading(*answers: str):
         return f"{answer} [{marker_of(messages, answer) or 1}]."
 
     return reply
+
+
+def paragraph(text: str, context: str = "", date: str = "2024-01", title: str = "Tổng kết"):
+    """A one-paragraph passage of a written article, for reading its figures and people."""
+    from assistant.types import Passage
+
+    return Passage(id="p1", article="a.txt", title=title, date=date, paragraph=2, start=0,
+                   end=0, text="", context=context, paragraph_text=text)  # fmt: skip

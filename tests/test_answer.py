@@ -313,16 +313,15 @@ def test_a_question_asking_for_several_in_turn_is_not_answered_by_one():
 
 
 def test_a_lone_figure_must_write_what_the_question_says():
+    from documents import paragraph
+
     from assistant.answer import _accounts_for
     from assistant.facts import read_figures
     from assistant.query import read_query
-    from assistant.types import Passage
 
     text = ("Đến nay, toàn huyện đã lắp đặt 270 mắt camera an ninh. Quý I/2023, các vụ cháy "
             "gây thiệt hại tài sản khoảng 162 triệu đồng.")  # fmt: skip
-    p = Passage(id="p1", article="a.txt", title="Camera", date="2023-04", paragraph=2,
-                start=0, end=0, text="", paragraph_text=text,
-                context="Huyện Ia Lốp tổng kết.")  # fmt: skip
+    p = paragraph(text, context="Huyện Ia Lốp tổng kết.", date="2023-04")
     cameras, damage = (next(f for f in read_figures(p) if f.value == v) for v in ("270", "162"))
     plain = read_query("Huyện Ia Lốp có bao nhiêu mắt camera an ninh?")
     subset = read_query("Huyện Ia Lốp có bao nhiêu mắt camera an ninh lắp từ nguồn xã hội hóa?")

@@ -1,5 +1,7 @@
 """Reading scope: periods, places, figures and questions (no models)."""
 
+from documents import paragraph
+
 from assistant.facts import candidates, read_figures, same_series
 from assistant.places import read_places
 from assistant.query import read_query
@@ -225,9 +227,7 @@ def test_a_place_typed_in_lower_case_keeps_the_level_written_before_it():
 
 
 def _paragraph(text: str, date: str = "2024-01") -> Passage:
-    return Passage(id="p1", article="a.txt", title="Tổng kết", date=date, paragraph=2, start=0,
-                   end=0, text="", context="Công an tỉnh Hòa Mỹ tổng kết năm 2023.",
-                   paragraph_text=text)  # fmt: skip
+    return paragraph(text, context="Công an tỉnh Hòa Mỹ tổng kết năm 2023.", date=date)
 
 
 def _figures(text: str, *values: str, date: str = "2024-01"):
@@ -478,9 +478,7 @@ def test_a_second_place_with_its_own_preposition_is_asked_about_too():
 def test_a_lead_naming_two_districts_is_about_the_province_and_the_district_is_asked():
     lead = ("Do ảnh hưởng của bão, tỉnh Hòa Mỹ có mưa to. Tại huyện Ia Lốp và huyện Krông "
             "Bơ, lượng mưa vượt 700mm.")  # fmt: skip
-    p = Passage(id="p1", article="a.txt", title="Mưa lũ", date="2024-10", paragraph=2,
-                start=0, end=0, text="", context=lead,
-                paragraph_text="Đến chiều 28/10, đã có 17.000 nhà dân bị ngập.")  # fmt: skip
+    p = paragraph("Đến chiều 28/10, đã có 17.000 nhà dân bị ngập.", context=lead, date="2024-10")
     assert [f.place for f in read_figures(p)] == ["hoa my"]
     # the province named first says where; the district is what is asked
     query = read_query("Đợt mưa lũ ở tỉnh Hòa Mỹ, huyện Ia Lốp có bao nhiêu nhà dân bị ngập?")
