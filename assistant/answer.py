@@ -488,7 +488,6 @@ class Assistant:
             # hóa", "vụ cháy", "sau đợt sắp xếp")
             return self._refuse(query, f"model found no answer; {len(options)} figure to choose")
         lines, quoted = [], set()
-        lines, quoted = [], set()
         for i, f in enumerate(options, 1):  # each sentence quoted once, after its first figure
             sentence = f.sentence.strip()
             lines.append(f"{i}. {f.clause}" + ("" if sentence in quoted else f" — «{sentence}»"))
@@ -653,7 +652,9 @@ class Assistant:
 
     def _select(self, query: Query, about: list[Passage]) -> list[Excerpt]:
         """Best sentences of the paragraphs that can speak of the asked period."""
-        known = _known_places(query, about)  # as the choice list and the series read them
+        # the places known as the choice list and the series read them (before the period
+        # narrows what is shown)
+        known = _known_places(query, about) if query.wants == "figure" else set()
         if query.period is not None:
             about = [p for p in about if _period_possible(query, p)]
         weigh = None
@@ -770,8 +771,8 @@ def _accounts_for(query: Query, figure: Figure) -> bool:
         text = text[: m.start] + " " * (m.end - m.start) + text[m.end :]
     asked = set(expand(tokens(text))) - STOPWORDS - _ASKING - places
     asked = {w for w in asked if not w.isdigit()}
-    written = f"{figure.passage.context} {figure.sentence}"
-    seen = set(tokens(written)) | set(expand(tokens(written)))
+    written = tokens(f"{figure.passage.context} {figure.sentence}")
+    seen = set(written) | set(expand(written))
     return len(asked - seen) <= 1
 
 

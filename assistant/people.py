@@ -96,13 +96,12 @@ def _own_parts(sentence: str, people: list[Person]) -> list[Person]:
     up to the comma before the next person is that person's; what follows a name without
     one ("Cao Tiến Dũng tặng hoa giám đốc Công an tỉnh, Thiếu tướng Vũ Hồng Văn") is the
     next person's."""
-    out = []
-    for x in people:
-        left, right = _clause_bounds(sentence, x.at)
-        mates = sorted((y for y in people if _clause_bounds(sentence, y.at) == (left, right)),
-                       key=lambda y: y.at)  # fmt: skip
+    clauses: dict[tuple[int, int], list[Person]] = {}
+    for x in people:  # in the order of their names
+        clauses.setdefault(_clause_bounds(sentence, x.at), []).append(x)
+    own: dict[int, str] = {}
+    for (left, right), mates in clauses.items():
         if len(mates) < 2:
-            out.append(x)
             continue
         cuts = [max(left, sentence.rfind(",", left, mates[0].at) + 1)]
         for a, b in zip(mates, mates[1:], strict=False):
@@ -112,9 +111,9 @@ def _own_parts(sentence: str, people: list[Person]) -> list[Person]:
             apposed = re.match(r"\s*[,\-–(]", between) and comma >= 0
             cuts.append(end + comma + 1 if apposed else end)
         cuts.append(right)
-        k = mates.index(x)
-        out.append(replace(x, own=sentence[cuts[k] : max(cuts[k + 1], x.at + len(x.name))]))
-    return out
+        for k, x in enumerate(mates):
+            own[x.at] = sentence[cuts[k] : max(cuts[k + 1], x.at + len(x.name))]
+    return [replace(x, own=own[x.at]) if x.at in own else x for x in people]
 
 
 def read_people(passage: Passage) -> list[Person]:
