@@ -18,11 +18,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.answer import is_refusal
 from assistant.config import load_config
 from assistant.evaluate import read_questions, summarize
 from assistant.evaluate import run as run_ours
 from assistant.llm import make_llm
+from assistant.reading import is_refusal
 from assistant.runtime import make_assistant, make_embedder
 from index.build import build_index
 

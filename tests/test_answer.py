@@ -2,8 +2,9 @@
 
 from documents import citing, marker_of
 
-from assistant.answer import NOT_FOUND_EN, NOT_FOUND_VI, Turn, clean_question
+from assistant.answer import Turn, clean_question
 from assistant.compose import restore_qualifiers
+from assistant.reading import NOT_FOUND_EN, NOT_FOUND_VI
 from assistant.verify import entities
 
 CAMERA_Q = "Bảo Lộc có bao nhiêu mắt camera an ninh?"
@@ -315,8 +316,8 @@ def test_a_question_asking_for_several_in_turn_is_not_answered_by_one():
 def test_a_lone_figure_must_write_what_the_question_says():
     from documents import paragraph
 
-    from assistant.answer import _accounts_for
     from assistant.facts import read_figures
+    from assistant.figure_reading import accounts_for as _accounts_for
     from assistant.query import read_query
 
     text = ("Đến nay, toàn huyện đã lắp đặt 270 mắt camera an ninh. Quý I/2023, các vụ cháy "
@@ -339,7 +340,7 @@ def test_a_tet_named_by_its_year_is_the_tet_nguyen_dan_of_that_year():
 
 
 def test_an_english_decimal_is_the_articles_decimal():
-    from assistant.answer import _decimal_commas
+    from assistant.reading import decimal_commas as _decimal_commas
     from assistant.text import numbers
 
     # read as written in English, "308.7" would be 3087, which no paragraph writes

@@ -20,9 +20,10 @@ import pytest
 from conftest import ScriptedLLM
 from serving import free_port
 
-from assistant.answer import NOT_FOUND_VI, Assistant, QuestionError
+from assistant.answer import Assistant, QuestionError
 from assistant.config import Config
 from assistant.llm import make_llm
+from assistant.reading import NOT_FOUND_VI
 from assistant.retrieve import Retriever
 from index import build as build_module
 from index.build import build_index

@@ -28,10 +28,10 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.retrievers import QueryFusionRetriever
 from llama_index.core.tools import QueryEngineTool
 
-from assistant.answer import NOT_FOUND_VI
 from assistant.config import Config
 from assistant.llamaindex import NewsIndex
 from assistant.llm import LlamaIndexChat
+from assistant.reading import NOT_FOUND_VI
 
 CAMERA_Q = "Bảo Lộc có bao nhiêu mắt camera an ninh?"
 BAO_LOC = "001_221d6abb8b15921d.txt"

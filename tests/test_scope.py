@@ -2,7 +2,8 @@
 
 from documents import paragraph
 
-from assistant.facts import candidates, read_figures, same_series
+from assistant.facts import read_figures
+from assistant.fitting import candidates, same_series
 from assistant.places import read_places
 from assistant.query import read_query
 from assistant.scope import article_month, carried_periods, fits, read_periods
@@ -144,7 +145,7 @@ def test_questions_are_read_once_into_what_they_ask():
 
 def _allowed(question, passages=(ARTICLE,)):
     """The figures of the paragraphs that nothing written rules out for the question."""
-    from assistant.facts import conflict
+    from assistant.fitting import conflict
 
     figures = [f for p in passages for f in read_figures(p, {"lam son", "hoa my", "ia lop"})]
     query = read_query(question, known_places={"lam son", "hoa my", "ia lop"})
@@ -207,7 +208,7 @@ def test_tang_without_diacritics_is_a_change_only_when_it_counts_one():
 
 
 def test_a_figure_whose_neighbour_names_more_of_what_is_asked_is_outdone():
-    from assistant.facts import outdone
+    from assistant.fitting import outdone
 
     p = Passage(id="p1", article="a.txt", title="Tin báo", date="2022-03", paragraph=2,
                 start=0, end=0, text="", context="Công an TP. Hòa Mỹ tổng kết năm 2021.",
@@ -237,7 +238,7 @@ def _figures(text: str, *values: str, date: str = "2024-01"):
 
 
 def test_figures_told_apart_by_their_words_answer_only_their_own_question():
-    from assistant.facts import outdone
+    from assistant.fitting import outdone
 
     figures = read_figures(_paragraph("Sau bão, Hòa Mỹ có 31 ngôi nhà sập, 1.208 ngôi nhà "
                                       "tốc mái, hai tàu cá bị chìm."))  # fmt: skip
@@ -265,7 +266,7 @@ def test_a_change_listed_in_parentheses_does_not_make_the_total_after_them_a_cha
 def test_a_follow_up_for_what_goes_with_the_figure_given_takes_the_one_paired_with_it():
     from dataclasses import replace
 
-    from assistant.facts import outdone
+    from assistant.fitting import outdone
 
     figures, first, paired = _figures(
         "Công an phát hiện 97 vụ, 140 đối tượng phạm tội về kinh tế và 1.310 vụ với 1.604 "
@@ -281,7 +282,7 @@ def test_a_follow_up_for_what_goes_with_the_figure_given_takes_the_one_paired_wi
 
 
 def test_two_periods_set_against_each_other_are_both_asked():
-    from assistant.answer import _parts
+    from assistant.figure_reading import parts_of as _parts
 
     asked = read_query("Số người chết vì TNGT ở Hòa Mỹ 4 tháng đầu năm 2024 so với 4 tháng "
                        "đầu năm 2021 thế nào?")  # fmt: skip
@@ -307,7 +308,7 @@ def test_a_breakdown_without_parentheses_gives_each_place_its_own_figure():
     figures = read_figures(_paragraph(text))
     asked = read_query("Huyện Tây Hà có bao nhiêu vụ phạm pháp?",
                        known_places={"tay ha", "nam linh"})  # fmt: skip
-    from assistant.facts import conflict
+    from assistant.fitting import conflict
 
     fitting = [f.value for f in figures if not conflict(asked, f)]
     assert "9" in fitting and "7" not in fitting and "12" not in fitting
@@ -329,7 +330,7 @@ def test_a_figure_naming_part_of_the_asked_kind_is_a_candidate_its_total_names_t
 def test_a_case_the_year_only_locates_and_counters_english_does_not_tell_apart():
     from dataclasses import replace
 
-    from assistant.facts import conflict
+    from assistant.fitting import conflict
 
     seized = read_query("Bao nhiêu viên ma túy bị thu giữ trong vụ án của Bộ đội Biên phòng "
                         "năm 2020?")  # fmt: skip
@@ -345,7 +346,7 @@ def test_a_case_the_year_only_locates_and_counters_english_does_not_tell_apart()
 
 
 def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_before():
-    from assistant.facts import outdone
+    from assistant.fitting import outdone
 
     figures, happened, solved = _figures(
         "Năm 2023, toàn tỉnh xảy ra 640 vụ phạm pháp hình sự, giảm 31 vụ so với năm 2022. "
@@ -371,7 +372,7 @@ def test_what_was_done_to_the_counted_things_picks_the_figure_it_is_written_befo
 
 
 def test_a_change_against_the_same_period_of_a_year_named_fits_and_the_month_before_not():
-    from assistant.facts import conflict
+    from assistant.fitting import conflict
 
     _, half, month = _figures(
         "Sáu tháng đầu năm 2025, tội phạm về trật tự xã hội giảm 26,94% so với cùng kỳ năm "
@@ -396,7 +397,7 @@ def test_a_figure_is_quoted_with_what_it_counts_to_where_those_words_end():
 
 
 def test_one_period_written_twice_is_not_compared_with_itself():
-    from assistant.answer import _parts
+    from assistant.figure_reading import parts_of as _parts
     from assistant.query import read_query
 
     twice = read_query("Quý I/2023 (3 tháng đầu năm), Lam Sơn xảy ra bao nhiêu vụ tai nạn?")
@@ -405,7 +406,7 @@ def test_one_period_written_twice_is_not_compared_with_itself():
 
 
 def test_what_was_done_is_not_asked_of_another_period_or_of_a_list_of_places():
-    from assistant.facts import outdone
+    from assistant.fitting import outdone
 
     # the year's "làm chết 132 người" is no rival of November's 14
     figures, deaths = _figures("Năm 2022, toàn tỉnh xảy ra 300 vụ TNGT, làm chết 132 người. Riêng "
@@ -456,7 +457,7 @@ def test_each_person_of_a_list_holds_the_offices_written_after_their_own_name():
 
 
 def test_what_happened_and_what_was_dealt_with_answer_different_questions():
-    from assistant.facts import outdone
+    from assistant.fitting import outdone
 
     figures, happened, solved = _figures(
         "Năm 2023, toàn tỉnh ghi nhận xảy ra 956 vụ phạm pháp hình sự. Ngoài ra, Công an "
@@ -508,7 +509,7 @@ def test_a_number_before_a_period_word_is_not_a_place_name():
 
 
 def test_each_period_of_a_list_keeps_its_own_change():
-    from assistant.answer import _parts
+    from assistant.figure_reading import parts_of as _parts
 
     joined = read_query("GRDP 6 tháng đầu năm 2022 và 6 tháng đầu năm 2023 tăng lần lượt bao "
                         "nhiêu %?")  # fmt: skip
@@ -520,7 +521,7 @@ def test_each_period_of_a_list_keeps_its_own_change():
 
 
 def test_a_measure_asked_without_a_counted_word_is_not_a_count_of_its_sentence():
-    from assistant.facts import score
+    from assistant.fitting import score
 
     figures, cases, damage = _figures(
         "Trong năm 2023, tai nạn giao thông xảy ra 124 vụ, thiệt hại tài sản khoảng 992,3 triệu "

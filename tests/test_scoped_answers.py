@@ -7,8 +7,9 @@ import pytest
 from conftest import ScriptedLLM
 from documents import reading
 
-from assistant.answer import NOT_FOUND_VI, Assistant, Turn
+from assistant.answer import Assistant, Turn
 from assistant.config import Config
+from assistant.reading import NOT_FOUND_VI
 from assistant.retrieve import Retriever
 from index.build import build_index
 from index.embedder import HashEmbedder
