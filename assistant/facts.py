@@ -38,6 +38,10 @@ _UNIT_STOP = set(
     "thì vì theo bằng tương cùng này đó".split()
 )
 UNIT_STOP_FOLDED = frozenset(tokens(" ".join(_UNIT_STOP)))
+# Outcomes counted together ("330 người chết và mất tích", "chết, bị thương"): one figure
+# for both, so "và" before another outcome does not end what the number counts.
+_JOINED_OUTCOME = re.compile(r"\s*(?:và|,)\s+(?:bị\s+|người\s+)?(?:chết|tử vong|mất tích|thương|"
+                             r"bị thương)\b(?!\s*\d)", re.IGNORECASE)  # fmt: skip
 # A change ("giảm 12 vụ"); not a level reached by one ("giảm còn 9,8%", "tăng lên 500").
 _DELTA = re.compile(r"\b(?:tăng|giảm|ít hơn|nhiều hơn|cao hơn|thấp hơn|vượt|gấp|chênh lệch)\b"
                     r"(?! trưởng| còn| xuống| lên)", re.IGNORECASE)  # fmt: skip
@@ -79,8 +83,13 @@ class Figure:
         """The figure with the words after it up to the end of its clause ("403 tin có giá
         trị"): what it counts, as the article says it."""
         rest, written = self.sentence[self.start :], self.end - self.start
-        end = re.search(r"[,;:.!?…()]|\s(?:và|với|trong đó|so với)\s", rest[written:])
-        return rest[: written + end.start()].strip() if end else rest.strip()
+        at = written
+        while end := re.search(r"[,;:.!?…()]|\s(?:và|với|trong đó|so với)\s", rest[at:]):
+            joined = _JOINED_OUTCOME.match(rest, at + end.start())
+            if not joined:
+                return rest[: at + end.start()].strip()
+            at = joined.end()  # "330 người chết và mất tích": one count of both
+        return rest.strip()
 
     @property
     def phrase(self) -> str:
@@ -339,7 +348,9 @@ def _counted_end(after: str, limit: int = 6) -> int:
         if re.search(r"[,;:()\[\]“”\"]|\.\s", after[end : m.start()]) or n == limit:
             break
         if n and m.group().lower() in _UNIT_STOP:
-            break
+            joined = _JOINED_OUTCOME.match(after, end)
+            if not (joined and m.group().lower() == "và"):
+                break
         end, n = m.end(), n + 1
     return end
 

@@ -255,6 +255,9 @@ def conflict(query: Query, figure: Figure) -> str:
         written = _OUTCOME_WORDS & set(figure.unit + figure.before)
         if asked and written and not asked & written:
             return "đó là số liệu về thứ khác (người chết, bị thương, mất tích)"
+        joined = _OUTCOME_WORDS & set(figure.unit)
+        if asked and len(joined) > 1 and not joined <= asked:
+            return "đó là tổng số gộp nhiều loại (chết và mất tích, bị thương), không riêng loại được hỏi"
     return ""
 
 

@@ -14,15 +14,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from assistant.text import fold, tokens
+from assistant.text import NAME_FORMS, fold, same_form, tokens
 
 
 # Provinces and centrally governed cities before 1 July 2025 (the 34 after it keep one of
 # these names each: e.g. Gia Lai took in Bình Định, Lâm Đồng took in Đắk Nông and Bình Thuận).
 def name_of(text: str) -> str:
     """A place's name as compared everywhere: folded words joined by single spaces
-    ("Bà Rịa - Vũng Tàu" -> "ba ria vung tau")."""
-    return " ".join(tokens(text))
+    ("Bà Rịa - Vũng Tàu" -> "ba ria vung tau"; "HCM" -> "ho chi minh", `NAME_FORMS`)."""
+    return same_form(" ".join(tokens(text)))
 
 
 PROVINCES = frozenset(name_of(n) for n in (
@@ -193,7 +193,9 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
             found = [p for p in found if p.name or not m.end() <= p.start < stop]
     folded = fold(text)
     known = set(known)
-    names = sorted(PROVINCES | known, key=len, reverse=True)
+    # other forms of a province's name ("TPHCM", "tp hcm"): read as the name itself
+    forms = {f for usual, fs in NAME_FORMS if usual in PROVINCES for f in fs}
+    names = sorted(PROVINCES | known | forms, key=len, reverse=True)
     for name in names:
         pattern = r"\W+".join(re.escape(w) for w in name.split())
         for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded):
@@ -211,6 +213,8 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
             ):
                 continue
             level = "province" if name in PROVINCES else ""
+            if name in forms:
+                name, level = same_form(name), "city"
             if any_case:  # typed in lower case: "tp cao bang" is the city, not the province
                 said = _ADMIN_BEFORE.search(folded[max(0, m.start() - 12) : m.start()].lower())
                 level = _LEVEL_FOLDED[said.group(1)] if said else level

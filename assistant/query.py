@@ -138,6 +138,9 @@ def _counted(text: str) -> tuple[str, ...]:
         said = re.split(r"[,;?.!]", lower[m.end() :])[0]
         # "vụ án liên quan đến tín dụng đen" counts "vụ … tín dụng đen": what it relates to
         said = re.sub(r"\b(?:có |co )?(?:liên|lien) quan (?:đến|den|tới|toi)\s", "", said)
+        # "người chết và mất tích": both outcomes counted together
+        said = re.sub(r"\b(?:và|va)\s+(?=(?:bị |bi )?(?:mất tích|mat tich|thương|thuong|chết|chet|"
+                      r"tử vong|tu vong)\b)", "", said)  # fmt: skip
         for w in re.findall(r"[\w%]+", said):
             if w in stop or w.isdigit() or len(words) == 8 or fold(w) == "hon":
                 break

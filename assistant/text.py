@@ -35,14 +35,30 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# One name written in other forms (folded words): each is read as the first.
+NAME_FORMS = (
+    ("tet", ("tet nguyen dan",)),  # "Tết Giáp Thìn" is the "Tết Nguyên đán Giáp Thìn"
+    ("ho chi minh", ("tp hcm", "tphcm", "hcm")),  # "TP.HCM" is "TP. Hồ Chí Minh"
+)
+
+
+def same_form(words: str) -> str:
+    """Folded words with each other form of a name written as its usual one
+    ("cong an tp hcm" -> "cong an tp ho chi minh")."""
+    out = f" {words} "
+    for usual, forms in NAME_FORMS:
+        for form in forms:
+            out = out.replace(f" {form} ", f" {usual} ")
+    return out.strip()
+
+
 def names_phrase(text: str, phrase: str) -> bool:
-    """`text` holds `phrase` (folded tokens joined by spaces, e.g. "bao loc") as whole words.
-    "Tết Giáp Thìn" is the "Tết Nguyên đán Giáp Thìn" an article writes."""
+    """`text` holds `phrase` (folded tokens joined by spaces, e.g. "bao loc") as whole words,
+    in any of its forms (`NAME_FORMS`)."""
     written = f" {' '.join(tokens(text))} "
     if f" {phrase} " in written:
         return True
-    holiday = written.replace(" tet nguyen dan ", " tet ")
-    return " tet " in f" {phrase} " and f" {phrase} " in holiday
+    return f" {same_form(phrase)} " in f" {same_form(written.strip())} "
 
 
 def numbers(text: str) -> list[str]:

@@ -530,3 +530,28 @@ def test_a_measure_asked_without_a_counted_word_is_not_a_count_of_its_sentence()
     )  # fmt: skip
     query = read_query("Năm 2023 thiệt hại tài sản khoảng bao nhiêu?")
     assert score(query, damage) > 0 and score(query, cases) == 0
+
+
+def test_outcomes_counted_together_answer_only_a_question_asking_them_together():
+    from documents import paragraph
+
+    flood = paragraph("Mưa lũ năm 2024 làm 330 người chết và mất tích, 120 người bị thương; "
+                      "riêng tỉnh Lam Sơn có 41 người chết.", context="Mưa lũ ở miền núi.")  # fmt: skip
+    dead = _allowed("Mưa lũ năm 2024 làm bao nhiêu người chết?", (flood,))
+    assert "330" not in dead and "120" not in dead  # the dead and missing together, injured
+    both = _allowed("Năm 2024 mưa lũ làm bao nhiêu người chết và mất tích?", (flood,))
+    assert "330" in both and "120" not in both
+    clauses = {f.value: f.clause for f in read_figures(flood)}
+    assert (
+        clauses["330"] == "330 người chết và mất tích" and clauses["120"] == "120 người bị thương"
+    )
+
+
+def test_a_city_written_in_its_short_forms_is_the_same_place():
+    from assistant.places import read_places
+    from assistant.text import names_phrase
+
+    for text in ("Năm 2024 TP.HCM xảy ra bao nhiêu vụ?", "tai tphcm nam 2024", "Công an TP HCM"):
+        assert [p.name for p in read_places(text, (), True) if p.name] == ["ho chi minh"]
+    assert names_phrase("Công an TP.HCM vừa triệt phá đường dây", "ho chi minh")
+    assert not names_phrase("Công an tỉnh Đồng Nai vừa triệt phá đường dây", "ho chi minh")
