@@ -25,7 +25,7 @@ run: index
 test: models browser fonts
 	$(PY) -m pytest -q
 
-install: $(STAMP) $(NATIVE)
+install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 # llama.cpp compiled for this machine's CPU (the PyPI wheel is built for AVX2 only): on
 # the 2-core AVX-512 machines here prompt reading goes from ~73 to ~95 tokens/s. About
-# 10 minutes once per CPU kind; if the build fails the portable wheel stays (slower).
+# 10 minutes once per CPU kind. The build is kept only if it loads the model and writes
+# with it (`assistant models --check-llm`): on an Intel Xeon with AMX in a VM, the native
+# build crashed loading the model (2026-12-02); then the portable wheel stays, and the
+# CPU kind is marked so that it is not built again.
 native-llm: $(NATIVE)
 
 $(NATIVE): $(STAMP)
 	@ver=$$($(PY) -c 'import importlib.metadata as m; print(m.version("xllamacpp"))'); \
-	if ! ls $(WHEELS)/xllamacpp-$$ver-*.whl >/dev/null 2>&1; then \
+	if ! { ls $(WHEELS)/xllamacpp-$$ver-*.whl || ls $(WHEELS)/failed-$$ver; } >/dev/null 2>&1; then \
 	  echo "building llama.cpp (xllamacpp $$ver) for this CPU: about 10 minutes, once"; \
 	  CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
 	    $(PY) -m pip wheel --quiet --no-deps --no-binary xllamacpp --no-cache-dir \
@@ -48,11 +51,19 @@ $(NATIVE): $(STAMP)
 	fi; \
 	if ls $(WHEELS)/xllamacpp-$$ver-*.whl >/dev/null 2>&1; then \
 	  $(PY) -m pip install --quiet --no-deps --force-reinstall $(WHEELS)/xllamacpp-$$ver-*.whl; \
-	else echo "warning: could not build llama.cpp for this CPU; keeping the portable build"; fi
+	  if ! $(PY) -m assistant models --check-llm; then \
+	    echo "warning: llama.cpp built for this CPU does not run here; using the portable build"; \
+	    mkdir -p $(WHEELS) && mv $(WHEELS)/xllamacpp-$$ver-*.whl $(WHEELS)/failed-$$ver; \
+	    $(PY) -m pip install --quiet --no-deps --force-reinstall --only-binary xllamacpp \
+	      -c constraints.txt xllamacpp==$$ver; \
+	    $(PY) -m assistant models --check-llm; \
+	  fi; \
+	else echo "warning: no llama.cpp build for this CPU; keeping the portable build"; fi
 	touch $@
 
 models: install
 	$(PY) -m assistant models
+	@$(MAKE) --no-print-directory native-llm
 
 # Debian's chromium for the browser tests (Playwright drives it; never `playwright install`).
 browser:

