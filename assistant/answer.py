@@ -329,7 +329,7 @@ class Assistant(FigureReader, PersonReader):
                 return self._compare_read(query, parts, paragraphs, on_token)
             if query.also:
                 return self._several(query, about)
-            answer = self._figure_read(query, about, on_token)
+            answer = self._reread(self._figure_read, query, about, on_token)
             both = both_periods(query)
             if not answer.found and both:  # no change written for that base: from both counts
                 return self._compare_read(query, both, paragraphs, on_token)
@@ -337,12 +337,12 @@ class Assistant(FigureReader, PersonReader):
         if asks_author(query):
             return self._byline(query, about)
         if query.wants in ("person", "rank"):
-            return self._person(query, about, on_token)
-        return self._free(query, about, on_token)
+            return self._reread(self._person, query, about, on_token)
+        return self._reread(self._free, query, about, on_token)
 
     # -- everything else ---------------------------------------------------------------
-    def _free(self, query: Query, about: list[Passage], on_token) -> Answer:
-        shown = self._select(query, about)
+    def _free(self, query: Query, about: list[Passage], on_token, wide: bool = False) -> Answer:
+        shown = self._select(query, about, wide)
         if not shown:
             return self._refuse(query, "no paragraph about the asked period")
         draft = self._generate(query, shown, on_token)

@@ -195,12 +195,14 @@ class FigureReader(Reader):
     """Reads figures, comparisons and series of reports."""
 
     # -- figures, read by the model ------------------------------------------------------
-    def _figure_read(self, query: Query, about: list[Passage], on_token, focus: str = "") -> Answer:
+    def _figure_read(
+        self, query: Query, about: list[Passage], on_token, focus: str = "", wide: bool = False
+    ) -> Answer:
         """The model reads the best sentences of the paragraphs about the asked scope and
         gives the figure; the figure must be written in a cited paragraph and nothing
         written there may contradict the question's period, place, kind or role. `focus`:
         which part of a comparison is read ("Chỉ cho biết số liệu của Gia Lai")."""
-        shown = self._select(query, about)
+        shown = self._select(query, about, wide)
         if not shown:
             return self._refuse(query, "no paragraph about the asked scope")
         draft = self._generate(query, shown, on_token, focus)

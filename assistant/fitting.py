@@ -257,7 +257,7 @@ def conflict(query: Query, figure: Figure) -> str:
             return "đó là số liệu về thứ khác (người chết, bị thương, mất tích)"
         joined = _OUTCOME_WORDS & set(figure.unit)
         if asked and len(joined) > 1 and not joined <= asked:
-            return "đó là tổng số gộp nhiều loại (chết và mất tích, bị thương), không riêng loại được hỏi"
+            return "đó là tổng số gộp nhiều loại (chết và mất tích), không riêng loại được hỏi"
     return ""
 
 

@@ -118,7 +118,7 @@ class PersonReader(Reader):
                 return self._drafted(Drafted(text, (p,), (name,)), query, ("byline",))
         return self._refuse(query, "no byline among the retrieved paragraphs")
 
-    def _person(self, query: Query, about: list[Passage], on_token) -> Answer:
+    def _person(self, query: Query, about: list[Passage], on_token, wide: bool = False) -> Answer:
         if query.period is not None:
             about = [p for p in about if period_possible(query, p)]
         people = [x for p in about for x in read_people(p)]
@@ -134,7 +134,7 @@ class PersonReader(Reader):
         holders = _holders(fitting) if query.roles and query.period is None else []
         if len(holders) > 1:  # the office changed hands: latest first, each with its date
             return self._drafted(compose.holders_answer(query, holders), query, ("holders",))
-        shown = self._select(query, about)
+        shown = self._select(query, about, wide)
         if not shown:
             return self._refuse(query, "no paragraph about the asked scope")
         draft = self._generate(query, shown, on_token)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 import prompts
 from assistant import compose, facts, fitting
@@ -37,6 +38,9 @@ from assistant.verify import (
 )
 
 log = logging.getLogger(__name__)
+
+# Refusal notes that say the model found nothing in what it was shown
+_NOTHING_FOUND = "model found no answer"
 
 
 NOT_FOUND_VI = "Không tìm thấy thông tin này trong các bài báo."
@@ -159,8 +163,10 @@ class Reader:
         english = query.english if query is not None else english
         return Answer(NOT_FOUND_EN if english else NOT_FOUND_VI, False, notes=(note,))
 
-    def _select(self, query: Query, about: list[Passage]) -> list[Excerpt]:
-        """Best sentences of the paragraphs that can speak of the asked period."""
+    def _select(self, query: Query, about: list[Passage], wide: bool = False) -> list[Excerpt]:
+        """Best sentences of the paragraphs that can speak of the asked period; `wide`:
+        more of them, from more paragraphs (`config.reread_tokens`), for a second reading."""
+        passages = self.config.context_passages + (2 if wide else 0)
         # the places known as the choice list and the series read them (before the period
         # narrows what is shown)
         known = places_known(query, about) if query.wants == "figure" else set()
@@ -170,17 +176,34 @@ class Reader:
         if query.wants == "figure":
             # a paragraph that writes no figure (a byline, a photo caption) cannot answer
             about = [p for p in about if facts.read_figures(p, known)]
-            weigh = _figure_weights(query, about[: self.config.context_passages])
+            weigh = _figure_weights(query, about[:passages])
+        share = self.config.context_min_share if not query.english else 0.0
         return select(
             query.text,
-            about[: self.config.context_passages],
-            self.config.context_tokens,
-            self.config.context_sentences,
+            about[:passages],
+            self.config.reread_tokens if wide else self.config.context_tokens,
+            self.config.context_sentences * (2 if wide else 1),
             self.config.chunk_encoding,
-            self.config.context_min_share if not query.english else 0.0,
+            share / 2 if wide else share,
             query.places,
             weigh,
         )
+
+    def _reread(self, read, query: Query, about: list[Passage], on_token, *args) -> Answer:
+        """`read(query, about, on_token, *args, wide=...)`, and when the model found nothing
+        in the excerpts, once more from wider ones (none when `reread_tokens` is 0, or the
+        wider excerpts are the same); the first refusal stands if it finds nothing again."""
+        answer = read(query, about, on_token, *args)
+        if answer.found or not self.config.reread_tokens:
+            return answer
+        if not any(n.startswith(_NOTHING_FOUND) for n in answer.notes):
+            return answer  # refused for what the paragraphs say, not for what was shown
+        if self._select(query, about, True) == self._select(query, about):
+            return answer
+        again = read(query, about, None, *args, wide=True)
+        if not again.found:
+            return answer
+        return replace(again, notes=(*again.notes, "read again, wider"))
 
     # -- the model ---------------------------------------------------------------------
     def _generate(self, query: Query, shown: list[Excerpt], on_token, note: str = "") -> str:

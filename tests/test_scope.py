@@ -535,8 +535,8 @@ def test_a_measure_asked_without_a_counted_word_is_not_a_count_of_its_sentence()
 def test_outcomes_counted_together_answer_only_a_question_asking_them_together():
     from documents import paragraph
 
-    flood = paragraph("Mưa lũ năm 2024 làm 330 người chết và mất tích, 120 người bị thương; "
-                      "riêng tỉnh Lam Sơn có 41 người chết.", context="Mưa lũ ở miền núi.")  # fmt: skip
+    text = "Mưa lũ năm 2024 làm 330 người chết và mất tích, 120 người bị thương."
+    flood = paragraph(text, context="Mưa lũ ở miền núi.")
     dead = _allowed("Mưa lũ năm 2024 làm bao nhiêu người chết?", (flood,))
     assert "330" not in dead and "120" not in dead  # the dead and missing together, injured
     both = _allowed("Năm 2024 mưa lũ làm bao nhiêu người chết và mất tích?", (flood,))
