@@ -13,9 +13,13 @@ export ANONYMIZED_TELEMETRY := False
 NATIVE := $(VENV)/.native-llm
 # Built wheels are kept per CPU (its feature flags), so a build is never used on a CPU
 # that lacks an instruction it was compiled for.
-CPU_KEY := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | md5sum | cut -c1-12)
+# AMX tiles are left out: in a VM that does not grant them (an Intel Xeon here, 2026-12-02)
+# a build using them crashed loading the model; without them it runs (AVX-512 kept).
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE_ARGS := -DLLAMA_LLGUIDANCE=OFF -DLLAMA_BUILD_BORINGSSL=OFF \
+  -DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'
+CPU_KEY := $(shell { grep -m1 '^flags' /proc/cpuinfo 2>/dev/null; echo "$(LLAMA_CMAKE_ARGS)"; } | md5sum | cut -c1-12)
 WHEELS  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vn-news-assistant/wheels/$(CPU_KEY)
-LLAMA_CMAKE_ARGS := -DLLAMA_LLGUIDANCE=OFF -DLLAMA_BUILD_BORINGSSL=OFF
 
 .PHONY: run test install models index lint clean browser fonts native-llm
 
@@ -36,9 +40,8 @@ $(STAMP): pyproject.toml constraints.txt
 # llama.cpp compiled for this machine's CPU (the PyPI wheel is built for AVX2 only): on
 # the 2-core AVX-512 machines here prompt reading goes from ~73 to ~95 tokens/s. About
 # 10 minutes once per CPU kind. The build is kept only if it loads the model and writes
-# with it (`assistant models --check-llm`): on an Intel Xeon with AMX in a VM, the native
-# build crashed loading the model (2026-12-02); then the portable wheel stays, and the
-# CPU kind is marked so that it is not built again.
+# with it (`assistant models --check-llm`); else the portable wheel stays, and the CPU kind
+# is marked so that it is not built again.
 native-llm: $(NATIVE)
 
 $(NATIVE): $(STAMP)
