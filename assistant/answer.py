@@ -29,23 +29,13 @@ import prompts
 from assistant.figure_reading import FigureReader, both_periods, parts_of
 from assistant.lexicon import ABBREVIATIONS
 from assistant.llm import LLMError
-from assistant.people import (
-    role_words,
-)
+from assistant.people import role_words
 from assistant.person_reading import PersonReader, asks_author
 from assistant.places import PROVINCES, place_names, read_places
 from assistant.query import Query, read_query
 from assistant.reading import cite, in_scope, is_refusal
 from assistant.scope import Period, read_periods
-from assistant.text import (
-    content_tokens,
-    fold,
-    looks_english,
-    names_phrase,
-    nfc,
-    numbers,
-    tokens,
-)
+from assistant.text import content_tokens, fold, looks_english, names_phrase, nfc, numbers, tokens
 from assistant.types import Answer, Passage
 from assistant.verify import (
     attach_marker,

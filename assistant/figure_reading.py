@@ -22,19 +22,9 @@ from assistant.places import place_names
 from assistant.query import Query
 from assistant.reading import Reader, in_scope, is_refusal, places_known
 from assistant.scope import Period, read_periods
-from assistant.text import (
-    STOPWORDS,
-    fold,
-    numbers,
-    tokens,
-)
+from assistant.text import STOPWORDS, fold, numbers, tokens
 from assistant.types import Answer, Passage
-from assistant.verify import (
-    Verdict,
-    attach_marker,
-    parse_markers,
-    strip_markers,
-)
+from assistant.verify import Verdict, attach_marker, parse_markers, strip_markers
 
 log = logging.getLogger(__name__)
 

@@ -24,18 +24,9 @@ from assistant.people import (
 )
 from assistant.query import Query
 from assistant.reading import Reader, is_refusal, period_possible
-from assistant.text import (
-    fold,
-    names_phrase,
-    tokens,
-)
+from assistant.text import fold, names_phrase, tokens
 from assistant.types import Answer, Passage
-from assistant.verify import (
-    Verdict,
-    attach_marker,
-    parse_markers,
-    strip_markers,
-)
+from assistant.verify import Verdict, attach_marker, parse_markers, strip_markers
 
 log = logging.getLogger(__name__)
 

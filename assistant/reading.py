@@ -21,12 +21,7 @@ from assistant.places import place_names
 from assistant.query import Query
 from assistant.retrieve import Retriever
 from assistant.scope import dates_in, fits, month_of, read_periods
-from assistant.text import (
-    fold,
-    instructions_in,
-    names_phrase,
-    shared_runs,
-)
+from assistant.text import fold, instructions_in, names_phrase, shared_runs
 from assistant.types import Answer, Citation, Passage
 from assistant.verify import (
     Verdict,
