@@ -33,7 +33,7 @@ from assistant.people import role_words
 from assistant.person_reading import PersonReader, asks_author
 from assistant.places import PROVINCES, place_names, read_places
 from assistant.query import Query, read_query
-from assistant.reading import cite, in_scope, is_refusal
+from assistant.reading import NOTHING_FOUND, cite, in_scope, is_refusal
 from assistant.scope import Period, read_periods
 from assistant.text import content_tokens, fold, looks_english, names_phrase, nfc, numbers, tokens
 from assistant.types import Answer, Passage
@@ -337,7 +337,7 @@ class Assistant(FigureReader, PersonReader):
             return self._refuse(query, "no paragraph about the asked period")
         draft = self._generate(query, shown, on_token)
         if is_refusal(draft):
-            return self._refuse(query, "model found no answer")
+            return self._refuse(query, NOTHING_FOUND)
         passages = [e.passage for e in shown]
         draft = attach_marker(draft, passages, query.text, [e.text for e in shown])
         verdict = self._check(draft, passages, query)
@@ -345,7 +345,7 @@ class Assistant(FigureReader, PersonReader):
             # a day no cited paragraph writes, no place named for "phường nào"
             again = self._again(query, shown, draft, verdict.reason, "câu trả lời")
             if again is None:
-                return self._refuse(query, "model found no answer when asked again")
+                return self._refuse(query, f"{NOTHING_FOUND} when asked again")
             draft, verdict = again
         if verdict.ok:
             return self._finish(draft, passages, query)

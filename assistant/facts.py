@@ -38,9 +38,9 @@ _UNIT_STOP = set(
     "thì vì theo bằng tương cùng này đó".split()
 )
 UNIT_STOP_FOLDED = frozenset(tokens(" ".join(_UNIT_STOP)))
-# Outcomes counted together ("330 người chết và mất tích", "chết, bị thương"): one figure
-# for both, so "và" before another outcome does not end what the number counts.
-_JOINED_OUTCOME = re.compile(r"\s*(?:và|,)\s+(?:bị\s+|người\s+)?(?:chết|tử vong|mất tích|thương|"
+# Outcomes counted together ("330 người chết và mất tích"): one figure for both, so "và"
+# before another outcome (no number of its own) does not end what the number counts.
+_JOINED_OUTCOME = re.compile(r"\s*và\s+(?:bị\s+|người\s+)?(?:chết|tử vong|mất tích|thương|"
                              r"bị thương)\b(?!\s*\d)", re.IGNORECASE)  # fmt: skip
 # A change ("giảm 12 vụ"); not a level reached by one ("giảm còn 9,8%", "tăng lên 500").
 _DELTA = re.compile(r"\b(?:tăng|giảm|ít hơn|nhiều hơn|cao hơn|thấp hơn|vượt|gấp|chênh lệch)\b"
@@ -347,10 +347,8 @@ def _counted_end(after: str, limit: int = 6) -> int:
     for m in re.finditer(r"\w+", after):
         if re.search(r"[,;:()\[\]“”\"]|\.\s", after[end : m.start()]) or n == limit:
             break
-        if n and m.group().lower() in _UNIT_STOP:
-            joined = _JOINED_OUTCOME.match(after, end)
-            if not (joined and m.group().lower() == "và"):
-                break
+        if n and m.group().lower() in _UNIT_STOP and not _JOINED_OUTCOME.match(after, end):
+            break
         end, n = m.end(), n + 1
     return end
 

@@ -20,7 +20,7 @@ from assistant.facts import Figure
 from assistant.lexicon import expand
 from assistant.places import place_names
 from assistant.query import Query
-from assistant.reading import Reader, in_scope, is_refusal, places_known
+from assistant.reading import NOTHING_FOUND, Reader, in_scope, is_refusal, places_known
 from assistant.scope import Period, read_periods
 from assistant.text import STOPWORDS, fold, numbers, tokens
 from assistant.types import Answer, Passage
@@ -239,7 +239,7 @@ class FigureReader(Reader):
         from a list); 0, or no such figure, or a lone one that leaves out what the
         question says, is the refusal."""
         if query.english:  # a loose translation is no ground to pick a figure on
-            return self._refuse(query, "model found no answer")
+            return self._refuse(query, NOTHING_FOUND)
         known = places_known(query, about)
         asked_numbers = set(numbers(query.text))
         options: list[Figure] = []
@@ -265,7 +265,7 @@ class FigureReader(Reader):
             # must itself say what the question says (on real articles, picks of a lone
             # option were 2 right and 6 wrong; the wrong ones leave out "từ nguồn xã hội
             # hóa", "vụ cháy", "sau đợt sắp xếp")
-            return self._refuse(query, f"model found no answer; {len(options)} figure to choose")
+            return self._refuse(query, f"{NOTHING_FOUND}; {len(options)} figure to choose")
         lines, quoted = [], set()
         for i, f in enumerate(options, 1):  # each sentence quoted once, after its first figure
             sentence = f.sentence.strip()
@@ -280,7 +280,7 @@ class FigureReader(Reader):
         picked = re.match(r"\s*(\d+)", reply or "")
         n = int(picked.group(1)) if picked else 0
         if not 1 <= n <= len(options):
-            return self._refuse(query, f"model found no answer; chose none of {len(options)}")
+            return self._refuse(query, f"{NOTHING_FOUND}; chose none of {len(options)}")
         return self._worded(query, options[n - 1], about, "chosen")
 
     def _worded(self, query: Query, figure: Figure, about: list[Passage], note: str) -> Answer:

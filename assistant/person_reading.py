@@ -23,7 +23,7 @@ from assistant.people import (
     same_body,
 )
 from assistant.query import Query
-from assistant.reading import Reader, is_refusal, period_possible
+from assistant.reading import NOTHING_FOUND, Reader, is_refusal, period_possible
 from assistant.text import fold, names_phrase, tokens
 from assistant.types import Answer, Passage
 from assistant.verify import Verdict, attach_marker, parse_markers, strip_markers
@@ -141,7 +141,7 @@ class PersonReader(Reader):
             notes.append(f"rejected: {verdict.reason}")
             log.info("draft rejected (%s): %r", verdict.reason, draft)
         else:
-            notes.append("model found no answer")
+            notes.append(NOTHING_FOUND)
         if query.roles or part_asked(query.text):
             if len({x.name for x in fitting}) == 1:
                 return self._drafted(compose.person_answer(fitting[0]), query, (*notes, "quoted"))

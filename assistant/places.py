@@ -38,6 +38,8 @@ PROVINCES = frozenset(name_of(n) for n in (
     "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc", "Yên Bái", "Đắc Lắc", "Đăk Lăk", "Đắk Nông",
 ))  # fmt: skip
 _PROVINCE_WORDS = max(len(p.split()) for p in PROVINCES)
+# Other forms of a province's name ("TPHCM", "tp hcm"): read as the name itself
+_PROVINCE_FORMS = frozenset(f for usual, fs in NAME_FORMS if usual in PROVINCES for f in fs)
 
 # Administrative words (matched on the lowercase text, diacritics kept: "quận" is not
 # "quân", "xã" is not "xa") and the level they name.
@@ -193,9 +195,7 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
             found = [p for p in found if p.name or not m.end() <= p.start < stop]
     folded = fold(text)
     known = set(known)
-    # other forms of a province's name ("TPHCM", "tp hcm"): read as the name itself
-    forms = {f for usual, fs in NAME_FORMS if usual in PROVINCES for f in fs}
-    names = sorted(PROVINCES | known | forms, key=len, reverse=True)
+    names = sorted(PROVINCES | known | _PROVINCE_FORMS, key=len, reverse=True)
     for name in names:
         pattern = r"\W+".join(re.escape(w) for w in name.split())
         for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", folded):
@@ -213,7 +213,7 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
             ):
                 continue
             level = "province" if name in PROVINCES else ""
-            if name in forms:
+            if name in _PROVINCE_FORMS:
                 name, level = same_form(name), "city"
             if any_case:  # typed in lower case: "tp cao bang" is the city, not the province
                 said = _ADMIN_BEFORE.search(folded[max(0, m.start() - 12) : m.start()].lower())
