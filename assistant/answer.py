@@ -311,6 +311,9 @@ class Assistant(FigureReader, PersonReader):
         if unknown:
             return self._refuse(query, f"no paragraph mentions {unknown}")
         about = [p for p in paragraphs if in_scope(query, p)]
+        if query.incident:  # the case's article: its place is named once, where it happened
+            cases = {p.article for p in about}
+            about = [p for p in paragraphs if p.article in cases]
         if not about:
             return self._refuse(query, "no paragraph about the asked place")
         if query.wants == "figure" or (query.compare and len(query.subjects) > 1):

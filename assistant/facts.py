@@ -67,6 +67,10 @@ class Figure:
     place: str | None  # folded place name; None when not known
     place_level: str = ""  # province, city, district, …, unit ("Phòng …", "Đội …")
     place_written: bool = False  # named in its sentence, not the article's place by default
+    # places its sentence names that none of its figures is for: where the event it tells
+    # of happened ("… điều tra vụ mất trộm 65 lượng vàng xảy ra tại phường 6")
+    locus: tuple[str, ...] = ()
+    undated: bool = False  # no period written for it: it is as of its article's date
     primary: bool = False  # for the period the article reports on (its main one)
     versus: Period | None = None  # for a change: what it is compared with ("so với năm 2022")
     tail: tuple[str, ...] = ()  # the rest of its clause, up to the next figure
@@ -202,7 +206,8 @@ def _read_figures(passage: Passage, known: frozenset[str]) -> tuple[Figure, ...]
             if _PLAN.search(sentence[: m.start()][-60:]) and not role.startswith("delta"):
                 role = "plan"
             period = _period_at(own, m.start(), sentence, carried)
-            if period is None and not passage.carried and ref is not None:
+            undated = period is None and not passage.carried and ref is not None
+            if undated:
                 # an article reporting no period (an event, a count "hiện có"): as of its date
                 period = Period(ref, ref, "as_of")
             if _after(period, ref) and not role.startswith("delta"):
@@ -233,9 +238,13 @@ def _read_figures(passage: Passage, known: frozenset[str]) -> tuple[Figure, ...]
                     or period.kind == "as_of"
                     or (main_period is not None and scope.fits(main_period, period) == 3),
                     versus=versus if role.startswith("delta") else None,
+                    undated=undated,
                 )
             )
             previous_end, previous_role = counted_end, role
+        own_places = {f.place for f in mine if f.place_written}
+        locus = tuple(p.name for p in spots if p.name and p.name not in own_places)
+        mine = [replace(f, locus=locus) for f in mine]
         out.extend(_share_kinds(mine))
         stated = [x.period for x in own if not (x.reference or x.plan) and x.period.kind != "day"]
         if stated:

@@ -199,6 +199,32 @@ _CLASSIFIERS = {
 _ONE_IN_ENGLISH = [{"vu", "truong"}, {"nguoi", "doi"}, {"lan", "luot"}]
 
 
+def _place_fits(figure: Figure, name: str, level: str) -> bool:
+    """The figure's written place is the asked one; or its sentence names the asked place
+    as where the event happened (no figure of it is that place's own); or the figure is a
+    unit's ("Phòng Cảnh sát hình sự … bắt giữ 26 đối tượng") and a commune or district is
+    asked: a unit of the provincial police acts there, it is no territory of its own."""
+    if figure.place == name and same_level(level, figure.place_level, name):
+        return True
+    if name in figure.locus:
+        return True
+    return figure.place_level == "unit" and level in ("commune", "district", "town")
+
+
+def _dated_event(query: Query, figure: Figure, published) -> bool:
+    """A figure no period is written for is what was reported at its article's date (an
+    event, a cost): of a year, month or day asked when that date is in it; of one case
+    asked about also when the article came out just after ("chiều 31-8" told on 1-9). Not
+    of a span of months ("9 tháng đầu năm"): a count for it is written as such."""
+    if not figure.undated or query.period is None:
+        return False
+    fit = scope.fits(query.period, None, published, "event")
+    return fit >= 1 if query.incident else fit == 2 and query.period.kind in _CALENDAR
+
+
+_CALENDAR = ("year", "month", "day")
+
+
 def conflict(query: Query, figure: Figure) -> str:
     """Why `figure` cannot answer `query`, read from what its sentence says, in words the
     model is told when asked again ("" when nothing contradicts it). Only what is written
@@ -217,14 +243,18 @@ def conflict(query: Query, figure: Figure) -> str:
         return "đó là so sánh với kỳ khác"
     if query.period is not None and figure.period is not None:
         published = scope.month_of(figure.passage.date)
-        if scope.fits(query.period, figure.period, published, query.measure) == 0:
+        if not _dated_event(query, figure, published) and (
+            scope.fits(query.period, figure.period, published, query.measure) == 0
+        ):
             return f"đó là số liệu {figure.period.label()}, không phải {query.period.label()}"
-    if query.places and figure.place is not None and figure.place_written:
-        if not any(figure.place == name and same_level(level, figure.place_level, name)
-                   for name, level in zip(query.places, query.levels, strict=True)):  # fmt: skip
+    # (one case asked about: its places say where it happened, not whose total is asked)
+    if query.places and figure.place is not None and not query.incident:
+        if figure.place_written and not any(
+            _place_fits(figure, name, level)
+            for name, level in zip(query.places, query.levels, strict=True)
+        ):
             return "đó là số liệu của địa bàn khác"
-    if query.places and figure.place is not None and not figure.place_written:
-        narrower = _narrower_asked(query, figure)
+        narrower = "" if figure.place_written else _narrower_asked(query, figure)
         if narrower:
             return f"đó là số liệu chung của cả địa bàn, không riêng {narrower}"
     if query.counted:
@@ -258,7 +288,17 @@ def conflict(query: Query, figure: Figure) -> str:
         joined = _OUTCOME_WORDS & set(figure.unit)
         if asked and len(joined) > 1 and not joined <= asked:
             return "đó là tổng số gộp nhiều loại (chết và mất tích), không riêng loại được hỏi"
+    # one kind of a whole split by kinds ("trên đường bộ 21.512 vụ", "đường sắt 123 vụ"):
+    # a figure that does not name the asked kind is the whole or another kind
+    mode = _MODE.search(" ".join(tokens(query.text)))
+    if mode and mode.group() not in " ".join(figure.before + figure.unit + figure.tail):
+        return f"đó không phải số liệu riêng {_MODE_WRITTEN[mode.group()[:10]]}"
     return ""
+
+
+# Kinds a whole is split by, each written as such in the question and in the figure's clause
+_MODE = re.compile(r"\bduong (?:bo|sat|thuy(?: noi dia)?)\b")
+_MODE_WRITTEN = {"duong bo": "đường bộ", "duong sat": "đường sắt", "duong thuy": "đường thủy"}
 
 
 # Words of where and when, said of any figure: they do not tell what one counts.

@@ -107,7 +107,10 @@ def _own_parts(sentence: str, people: list[Person]) -> list[Person]:
         for a, b in zip(mates, mates[1:], strict=False):
             end = a.at + len(a.name)
             between = sentence[end : b.at]
-            comma = between.rfind(",")
+            # the next person begins after the last comma or "và" ("ông A, Chủ tịch UBND
+            # TP và Đại tá B, Giám đốc …": the office before "và" is A's)
+            joined = between.rfind(" và ")
+            comma = max(between.rfind(",") + 1, joined + 4 if joined >= 0 else 0) - 1
             apposed = re.match(r"\s*[,\-–(]", between) and comma >= 0
             cuts.append(end + comma + 1 if apposed else end)
         cuts.append(right)

@@ -189,6 +189,8 @@ def read_places(text: str, known: Iterable[str] = (), any_case: bool = False) ->
     for m in _UNIT.finditer(text):
         if not any(taken[m.start() : m.end()]):
             found.append(Place(m.start(), m.end(), name_of(m.group()), "unit"))
+            for i in range(m.start(), m.end()):
+                taken[i] = True  # not read again as a bare known name
             # "Phòng … Công an tỉnh": that "tỉnh" is part of the unit's name
             end = re.search(r"[,;.:(]", text[m.end() :])
             stop = m.end() + (end.start() if end else len(text))

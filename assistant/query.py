@@ -33,6 +33,8 @@ _NAMED_LEVEL = re.compile(
 )
 _WHERE = re.compile(rf"\b(?:o dau|tai dau|noi nao|dia ban nao|where|which (?:locality|place))\b|"
                     rf"{_NAMED_LEVEL.pattern}")  # fmt: skip
+# the name is asked ("tên là gì", "họ tên"): of a person where an office is asked
+_NAME_ASKED = re.compile(r"\b(?:ten (?:la )?gi|ho (?:va )?ten|ten day du|(?:what|whose) name)\b")
 _RANK = re.compile(r"\b(?:cap bac|quan ham|cap ham|ham gi|what rank|which rank)\b")
 _COMPARE = re.compile(r"\b(?:nhieu|it|cao|thap|lon|nho)\b.*\bhon\b|\bso sanh\b|"
                       r"\bso voi\b.*\b(?:the nao|ra sao)\b|"
@@ -89,6 +91,9 @@ class Query:
     # do), "event" ("bão số 9 năm 2020": the year only locates the event)
     measure: str = "flow"
     shift: int = 0  # "năm sau đó" (+1), "năm trước đó" (-1): relative to the last question
+    # one case is asked about ("Vụ cháy căn nhà … ở phường Bắc Hà gây thiệt hại bao nhiêu?"):
+    # its places say where it happened, not whose total is asked
+    incident: bool = False
     also: tuple[tuple[str, ...], ...] = ()  # more counted in one question: "…, bắt bao nhiêu
     #                                          đối tượng?"
     prior: tuple[str, ...] = ()  # a follow-up: the figures the answer before it gave
@@ -117,6 +122,25 @@ _EVENT = re.compile(
 )
 # "thu giữ bao nhiêu … trong vụ án / chuyên án …": counted in one case the year only locates
 _IN_CASE = re.compile(r"\b(?:trong|tai|qua) (?:vu an|chuyen an|vu viec)\b")
+# "vụ" counted ("bao nhiêu vụ", "số vụ", "các vụ") or asked ("vụ nào") is no one case
+_NOT_ONE_CASE = {"so", "cac", "nhung", "nhieu", "may", "tong", "moi", "bao"}
+_ASK = re.compile(r"\b(?:bao nhieu|may|how many|how much|ai|nao|gi|khi nao)\b")
+
+
+def _incident(folded: str) -> bool:
+    """The question is about one case ("Vụ trộm tại …", "Trong vụ triệt xóa …, bắt bao
+    nhiêu người?"): a "vụ" written before what is asked, not counted nor asked itself."""
+    ask = _ASK.search(folded)
+    words = folded[: ask.start() if ask else len(folded)].split()
+    return any(
+        w == "vu"
+        and (i == 0 or not (words[i - 1] in _NOT_ONE_CASE or words[i - 1].isdigit()))
+        and i + 1 < len(words)
+        and words[i + 1] not in ("viec", "nao")
+        for i, w in enumerate(words)
+    )
+
+
 _STOCK = re.compile(r"\b(?:hien co|co tong cong|co tong so|co bao nhieu|tong so|con bao nhieu)\b")
 
 
@@ -279,8 +303,11 @@ def read_query(
     also = tuple(c for c in (_counted(part) for part in parts[1:]) if c and c != counted)
     if (_PERCENT.search(folded) and wants == "other") or (compare and counted):
         wants = "figure"
+    if wants == "other" and roles and _NAME_ASKED.search(folded):
+        wants = "person"  # "Chủ tịch UBND huyện tên là gì?": the holder of an office
     topic = _topic("".join(masked))
-    if _EVENT.search(" ".join(tokens(" ".join(topic)))) or _IN_CASE.search(folded):
+    incident = _incident(folded)
+    if _EVENT.search(" ".join(tokens(" ".join(topic)))) or _IN_CASE.search(folded) or incident:
         measure = "event"
     elif _STOCK.search(folded) or now:
         measure = "stock"
@@ -323,4 +350,5 @@ def read_query(
         measure=measure,
         shift=shift,
         also=also,
+        incident=incident,
     )

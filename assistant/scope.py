@@ -163,7 +163,8 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\bca nam\b(?!\s*\d)"), lambda g: Period((None, 1), (None, 12), "year")),
     (re.compile(r"\bnam (?:nay)\b"), lambda g: Period((None, 1), (None, 12), "this")),
     (re.compile(r"\b(?:nam truoc|nam ngoai)\b"), lambda g: Period((None, 1), (None, 12), "prev")),
-    (re.compile(r"\b(?:(?:cho |tinh )?den nay|hien nay|hien co|hien tai|hien dang)\b"),
+    # ("phát hiện có …" is "found that …", not "has now")
+    (re.compile(r"\b(?:(?:cho |tinh )?den nay|(?<!phat )hien (?:nay|co|tai|dang))\b"),
      lambda g: Period((None, 0), (None, 0), "as_of")),
     # English questions: "the first nine months of 2024", "November 2023"
     (re.compile(rf"\bfirst (\d{{1,2}}|{'|'.join(_EN_N)}) months(?: of)?(?: ({_YEAR}))?"),
@@ -175,6 +176,22 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
 ]  # fmt: skip
 _BORN = re.compile(r"(?:\bsn|sinh nam|sinh ngay|sinh)\s*$")  # a birth year is not a period
 _BREAK = re.compile(r"[.;!?]\s")
+
+
+def _born(folded: str, start: int, end: int, ref: Month | None) -> bool:
+    """A birth year, not a period: "(SN 1961", "sinh năm 1983", and a bare year in brackets
+    well before the article ("Trần Văn A (1962, chủ nhà)": a person's year of birth)."""
+    if _BORN.search(folded[max(0, start - 12) : start]):
+        return True
+    year = re.fullmatch(r"(?:19|20)\d\d", folded[start:end].strip())
+    return bool(
+        year
+        and re.search(r"\(\s*$", folded[:start])
+        and re.match(r"\s*[,)]", folded[end:])
+        and (ref is None or int(year.group()) <= ref[0] - 14)
+    )
+
+
 _PLAN = re.compile(r"\b(?:phan dau|chi tieu|muc tieu|ke hoach|du kien|de nghi|yeu cau|trien khai|"
                    r"nhiem vu|phuong huong|se|dinh huong|tiep tuc)\b")  # fmt: skip
 _REFERENCE = re.compile(r"(?:so voi|cung ky|so cung ky|bang ky|gia so sanh)\s*(?:cung ky\s*)?"
@@ -214,9 +231,7 @@ def read_periods(text: str, ref: Month | None = None) -> list[Mention]:
     taken = [False] * len(folded)
     for pattern, build in _PATTERNS:
         for m in pattern.finditer(folded):
-            if any(taken[m.start() : m.end()]) or _BORN.search(
-                folded[max(0, m.start() - 12) : m.start()]
-            ):
+            if any(taken[m.start() : m.end()]) or _born(folded, m.start(), m.end(), ref):
                 continue
             period = build(m.groups())  # type: ignore[operator]
             if period is None:

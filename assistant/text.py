@@ -37,7 +37,8 @@ def tokens(text: str) -> list[str]:
 
 # One name written in other forms (folded words): each is read as the first.
 NAME_FORMS = (
-    ("tet", ("tet nguyen dan",)),  # "Tết Giáp Thìn" is the "Tết Nguyên đán Giáp Thìn"
+    # "Tết Giáp Thìn" is the "Tết Nguyên đán Giáp Thìn" ("đán", lower case, ends no name)
+    ("tet", ("tet nguyen dan", "tet nguyen")),
     ("ho chi minh", ("tp hcm", "tphcm", "hcm")),  # "TP.HCM" is "TP. Hồ Chí Minh"
 )
 

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.people import ADMIN_WORDS
-from assistant.places import read_places
+from assistant.places import read_places, same_level
 from assistant.query import Query
 from assistant.scope import dates_in
 from assistant.text import (
@@ -40,6 +40,9 @@ _QUESTION_START = set(
     "ai bao co cac nhung mot hay liet ke neu cho xin vi tai sao khi luc o dau gi nao so "
     "trong nam theo tu den sau truoc ngay thang hoi luc luong nguoi ong ba".split()
 )
+# Common nouns that open a question, written with their diacritics ("Vụ" is a case, "Vũ"
+# a family name; "Căn" a house, "Cần" of Cần Thơ): capitalised first, never part of a name
+_OPENING_NOUNS = set("dịp chiếc căn vụ ngày tháng năm trong".split())
 
 
 def entities(question: str, vocabulary=None) -> list[str]:
@@ -68,12 +71,16 @@ def entities(question: str, vocabulary=None) -> list[str]:
             word = folded[0]
             if vocabulary is None or word in _QUESTION_START or word in ADMIN_WORDS:
                 continue
+            if words[0].lower() in _OPENING_NOUNS:
+                continue
             if word in vocabulary or not word.isalpha():
                 continue
             found.append(word)
             continue
         while folded and folded[0] in ADMIN_WORDS:
             folded.pop(0)
+        if start == 0 and len(folded) > 1 and words[0].lower() in _OPENING_NOUNS:
+            folded.pop(0)  # "Dịp Tết …", "Vụ Nguyễn Văn A …": the question's first word
         while folded and folded[-1] in ADMIN_WORDS:
             folded.pop()
         # A lone short capitalised word ("Tổ", "Vì") is too common to say anything.
@@ -157,6 +164,13 @@ class Verdict:
     kind: str = ""  # "figure": the wrong figure was picked (extraction can do better)
 
 
+_ASKED_LEVEL = re.compile(r"\b(xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho) nao\b")
+_LEVELS_ASKED = {
+    "xa": "commune", "phuong": "commune", "thi tran": "commune", "huyen": "district",
+    "quan": "district", "thi xa": "town", "tinh": "province", "thanh pho": "city",
+}  # fmt: skip
+
+
 def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     """What every draft must pass: markers point at shown excerpts; every number is
     written in a cited paragraph (or the question); the question's places and names, and
@@ -173,8 +187,12 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     for num in numbers(plain):
         if num not in available and num not in asked_numbers:
             return Verdict(False, f"number {num} is not in the cited paragraphs")
+    # a case asked about is named once in its article, not in every paragraph about it
+    named = (
+        [p for p in shown if p.article in {c.article for c in cited}] if query.incident else cited
+    )
     for entity in (*query.places, *query.names, *query.codes):
-        if not any(mentions(p, entity) for p in cited):
+        if not any(mentions(p, entity) for p in named):
             return Verdict(False, f"cited paragraphs do not mention {entity!r}")
     asked_words = set(tokens(f"{query.text} {query.asked}"))
     for word in capitalised(plain):
@@ -186,6 +204,10 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
             return Verdict(
                 False, f"the answer names {word!r}, which the cited paragraphs do not", "name"
             )
+    cited_text = " ".join(p.paragraph_text for p in cited)
+    for label in re.findall(r"\b\d{4}-\d{2}\b", plain):  # an excerpt's label ("Trà Vinh,
+        if label not in cited_text:  # 2021-10"), not what the paragraph says
+            return Verdict(False, f"{label} là ngày đăng bài, không phải câu trả lời", "date")
     written = {d for p in cited for d in dates_in(p.paragraph_text)} | dates_in(query.text)
     unwritten = sorted(dates_in(plain) - written)
     if unwritten:
@@ -193,7 +215,11 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
         return Verdict(False, f"ngày {day}/{month} không có trong các đoạn trích", "date")
     if query.wants == "place" and query.named_level:
         asked_places = {*query.places, *query.area}
-        if not any(p.name and p.name not in asked_places for p in read_places(plain)):
+        # "phường nào": a ward (a commune's level), not the district it lies in
+        level = _ASKED_LEVEL.search(" ".join(tokens(query.text)))
+        wanted = _LEVELS_ASKED.get(level.group(1), "") if level else ""
+        named = [p for p in read_places(plain) if p.name and p.name not in asked_places]
+        if not any(same_level(wanted, p.level, p.name) for p in named):
             return Verdict(False, "câu trả lời chưa nêu tên địa danh được hỏi", "place")
     new_words = content_tokens(plain) - content_tokens(query.text) - content_tokens(query.asked)
     if not new_words and not set(numbers(plain)) - asked_numbers:
@@ -233,10 +259,11 @@ def best_sentence(paragraph: str, question: str, answer: str = "") -> str:
 def attach_marker(
     answer: str, passages: list[Passage], question: str, shown: list[str] | None = None
 ) -> str:
-    """Add `[k]` to an answer that has no marker when exactly one shown paragraph holds all
-    its figures (or, with none, most of its new words); point the markers at the one excerpt
-    that shows them all (its date counted: "28-6-2025") when the excerpts the model cited
-    show none of them (it miscounted the excerpts). `shown`: the excerpts' texts, what the
+    """Add `[k]` to an answer that has no marker when a shown paragraph holds all its
+    figures (or, with none, most of its new words; of several, the one writing most);
+    point the markers at the one excerpt that shows them all (its date counted:
+    "28-6-2025") when the excerpts the model cited show none of them (it miscounted the
+    excerpts). `shown`: the excerpts' texts, what the
     model read of each paragraph (a figure in an unshown sentence of the cited paragraph
     was not read there: "hơn 92%" of a 2023 report's breakdown, not shown, where the
     excerpt of a 2021 report shows "hơn 92%")."""
@@ -265,7 +292,9 @@ def attach_marker(
         if new_numbers <= set(numbers(p.paragraph_text)) and (
             new_numbers or not new_words or len(new_words & para_words) >= 0.8 * len(new_words)
         ):
-            fits.append(k)
-    if len(fits) != 1:
+            fits.append((len(new_words & para_words), -k))
+    if not fits:
         return answer
-    return f"{answer.rstrip().rstrip('.')} [{fits[0]}]."
+    # several paragraphs hold it all (the lead and the body tell it twice): the one that
+    # writes most of the answer's words, the first shown of those
+    return f"{answer.rstrip().rstrip('.')} [{-max(fits)[1]}]."

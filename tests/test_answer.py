@@ -267,6 +267,12 @@ def test_a_miscounted_marker_moves_to_the_excerpt_whose_paragraph_and_date_show_
     # "2025" is the article's date shown with each excerpt; only [1] also writes "28-6"
     answer = attach_marker("Quyết định được công bố ngày 28-6-2025 [2].", shown, "Ngày nào?")
     assert answer == "Quyết định được công bố ngày 28-6-2025 [1]."
+    # no marker, and the lead and the body both tell it: the one writing most of it
+    told = [passage(1, "Hai đối tượng bị bắt tại nhà nghỉ ở thị trấn Lao Bảo."),
+            passage(2, "Chiều 5/12, tại một nhà nghỉ ở thị trấn Lao Bảo, huyện Hướng Hóa, "
+                       "lực lượng chức năng bắt quả tang hai đối tượng.")]  # fmt: skip
+    unmarked = attach_marker("Tại nhà nghỉ ở thị trấn Lao Bảo, huyện Hướng Hóa.", told, "Ở đâu?")
+    assert unmarked.endswith("[2].")
 
 
 def test_a_marker_moves_to_the_excerpt_that_shows_the_figure_not_to_an_unshown_sentence():

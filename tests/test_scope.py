@@ -4,6 +4,7 @@ from documents import paragraph
 
 from assistant.facts import read_figures
 from assistant.fitting import candidates, same_series
+from assistant.people import role_words
 from assistant.places import read_places
 from assistant.query import read_query
 from assistant.scope import article_month, carried_periods, fits, read_periods
@@ -141,6 +142,10 @@ def test_questions_are_read_once_into_what_they_ask():
     assert read_query("so vu tai nan giam bao nhieu").delta is True
     assert read_query("Hội nghị diễn ra ngày nào?").wants == "date"
     assert read_query("Ông ấy mang cấp bậc gì?").wants == "rank"
+    # a name asked of an office is a person; of anything else it is not
+    office = "Chủ tịch UBND huyện Hòa Mỹ tên là gì?"
+    assert read_query(office, roles=role_words(office)).wants == "person"
+    assert read_query("Chuyên án này tên là gì?").wants == "other"
 
 
 def _allowed(question, passages=(ARTICLE,)):
@@ -446,13 +451,15 @@ def test_each_person_of_a_list_holds_the_offices_written_after_their_own_name():
         "Tham dự hội nghị có ông Trần Văn Lâm, Chủ tịch UBND tỉnh Hòa Mỹ, Thiếu tướng Lê Văn "
         "Bình, Giám đốc Công an tỉnh Hòa Mỹ. Đại tá Ngô Minh Đức - Phó Giám đốc Công an tỉnh "
         "trao bằng khen của Bộ trưởng Bộ Công an. Chủ tịch UBND tỉnh Lê Văn Hải tặng hoa "
-        "chúc mừng Giám đốc Công an tỉnh, Đại tá Phạm Quốc Huy."
+        "chúc mừng Giám đốc Công an tỉnh, Đại tá Phạm Quốc Huy. Đến dự có ông Đỗ Văn Tâm, "
+        "Chủ tịch UBND TP. Hòa Mỹ và Đại tá Vũ Văn Kha, Giám đốc Công an tỉnh."
     ))  # fmt: skip
     holders = {role: [x.name for x in people if holds_roles(x.offices, {role})]
                for role in ("giam doc", "chu tich", "truong")}  # fmt: skip
     # an office after a verb is of the one the verb is done to, named after it
-    assert holders["giam doc"] == ["Lê Văn Bình", "Phạm Quốc Huy"]
-    assert holders["chu tich"] == ["Trần Văn Lâm", "Lê Văn Hải"]
+    assert holders["giam doc"] == ["Lê Văn Bình", "Phạm Quốc Huy", "Vũ Văn Kha"]
+    # "A, Chủ tịch … và B, Giám đốc …": the office before "và" is A's
+    assert holders["chu tich"] == ["Trần Văn Lâm", "Lê Văn Hải", "Đỗ Văn Tâm"]
     assert holders["truong"] == []  # "Bộ trưởng" is another office than "Trưởng"
 
 
@@ -555,3 +562,67 @@ def test_a_city_written_in_its_short_forms_is_the_same_place():
         assert [p.name for p in read_places(text, (), True) if p.name] == ["ho chi minh"]
     assert names_phrase("Công an TP.HCM vừa triệt phá đường dây", "ho chi minh")
     assert not names_phrase("Công an tỉnh Đồng Nai vừa triệt phá đường dây", "ho chi minh")
+
+
+def test_one_case_is_read_where_its_article_says_it_happened():
+    # a made-up report of one raid: the commune is named once, the figures follow later
+    lead = "Công an tỉnh Lam Sơn vừa triệt xóa một tụ điểm đánh bạc ở xã Ia Lốp."
+    venue = paragraph("Chiều 31-8, lực lượng chức năng phục kích tại xã Ia Lốp, huyện Hòa Mỹ.",
+                      lead, date="2024-09")  # fmt: skip
+    raid = paragraph("Phát hiện có công an, các con bạc bỏ chạy nhưng lực lượng chức năng đã "
+                     "bắt giữ 31 người (trong đó có 12 nữ). Phòng Cảnh sát hình sự tạm giữ "
+                     "518 triệu đồng.", lead, date="2024-09")  # fmt: skip
+    known = {"lam son", "hoa my", "ia lop"}
+    asked = "Trong vụ đánh bạc ở xã Ia Lốp chiều 31-8-2024, công an bắt giữ bao nhiêu người?"
+    query = read_query(asked, known_places=known)
+    assert query.incident and not read_query("Năm 2024 có bao nhiêu vụ cháy?").incident
+    from assistant.fitting import conflict
+
+    figures = {f.value: f for p in (venue, raid) for f in read_figures(p, known)}
+    # "phát hiện có" (found that) is no "hiện có" (now): the day after the raid still fits
+    assert figures["31"].period is not None and not conflict(query, figures["31"])
+    money = "Vụ đánh bạc ở xã Ia Lốp năm 2024, số tiền tạm giữ là bao nhiêu?"
+    assert not conflict(read_query(money, known_places=known), figures["518"])
+
+
+def test_what_a_sentence_locates_and_what_it_dates():
+    known = {"lam son", "tra vinh"}
+    theft = paragraph("Công an tỉnh Lam Sơn đang điều tra vụ mất trộm 65 lượng vàng xảy ra tại "
+                      "căn nhà ở phường 6, TP Trà Vinh.", date="2021-05")  # fmt: skip
+    (gold,) = [f for f in read_figures(theft, known) if f.value == "65"]
+    assert gold.place == "lam son" and "6" in gold.locus  # the police's; where it happened
+    # a figure no period is written for is of any period its article's date lies in
+    cost = paragraph("Tổng kinh phí đầu tư trên 160 triệu đồng.", "Xã Ia Lốp lắp camera.",
+                     date="2022-07")  # fmt: skip
+    asked = read_query("Năm 2022 tổng kinh phí lắp camera của xã Ia Lốp là bao nhiêu?")
+    from assistant.fitting import conflict
+
+    assert not conflict(asked, read_figures(cost, {"ia lop"})[0])
+    nine = read_query("9 tháng đầu năm 2022 tổng kinh phí lắp camera của xã Ia Lốp là bao nhiêu?")
+    assert conflict(nine, read_figures(cost, {"ia lop"})[0])  # a span is written as such
+    # "(1962, chủ nhà)": a year of birth, not the period of the figures after it
+    assert read_periods("ông Trần Văn A (1962, chủ nhà) và 3 người", (2020, 11)) == []
+
+
+def test_one_kind_of_a_whole_is_not_the_whole():
+    text = ("Năm 2023, cả nước xảy ra 21.691 vụ tai nạn giao thông. Trong đó, trên đường bộ xảy ra "
+            "21.512 vụ; đường sắt xảy ra 123 vụ.")  # fmt: skip
+    from assistant.fitting import conflict
+
+    figures = read_figures(paragraph(text), set())
+    query = read_query("Năm 2023 cả nước có bao nhiêu vụ tai nạn giao thông đường sắt?")
+    assert {f.value for f in figures if not conflict(query, f)} == {"123"}
+
+
+def test_a_place_answer_names_a_place_of_the_asked_level():
+    from assistant.verify import check_draft
+
+    fire = paragraph("Vụ cháy xảy ra tại căn nhà ở phường Bình An, Quận 7.")
+    query = read_query("Căn nhà bị cháy thuộc phường nào?")
+    assert not check_draft("Quận 7 [1].", [fire], query).ok  # the district, not the ward
+    assert check_draft("Phường Bình An [1].", [fire], query).ok
+    # an excerpt's label ("2021-10": when the article came out) is no date it writes
+    meeting = paragraph("Ngày 15/10, Công an tỉnh tổ chức lễ công bố quyết định.", date="2021-10")
+    asked = read_query("Lễ công bố quyết định diễn ra vào ngày nào?")
+    assert not check_draft("Hòa Mỹ, 2021-10 [1].", [meeting], asked).ok
+    assert check_draft("Ngày 15/10 [1].", [meeting], asked).ok
