@@ -291,8 +291,9 @@ def conflict(query: Query, figure: Figure) -> str:
     # one kind of a whole split by kinds ("trên đường bộ 21.512 vụ", "đường sắt 123 vụ"):
     # a figure that does not name the asked kind is the whole or another kind
     mode = _MODE.search(" ".join(tokens(query.text)))
-    if mode and mode.group() not in " ".join(figure.before + figure.unit + figure.tail):
-        return f"đó không phải số liệu riêng {_MODE_WRITTEN[mode.group()[:10]]}"
+    kind = mode.group()[:10].strip() if mode else ""  # "đường thủy (nội địa)": the kind
+    if kind and kind not in " ".join(figure.before + figure.unit + figure.tail):
+        return f"đó không phải số liệu riêng {_MODE_WRITTEN[kind]}"
     return ""
 
 

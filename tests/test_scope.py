@@ -612,6 +612,9 @@ def test_one_kind_of_a_whole_is_not_the_whole():
     figures = read_figures(paragraph(text), set())
     query = read_query("Năm 2023 cả nước có bao nhiêu vụ tai nạn giao thông đường sắt?")
     assert {f.value for f in figures if not conflict(query, f)} == {"123"}
+    water = read_figures(paragraph("Năm 2023, đường thủy xảy ra 27 vụ."), set())
+    inland = read_query("Năm 2023 đường thủy nội địa xảy ra bao nhiêu vụ tai nạn?")
+    assert not conflict(inland, water[0])  # "nội địa" is no other kind
 
 
 def test_a_place_answer_names_a_place_of_the_asked_level():
