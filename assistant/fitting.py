@@ -211,7 +211,7 @@ def _place_fits(figure: Figure, name: str, level: str) -> bool:
     return figure.place_level == "unit" and level in ("commune", "district", "town")
 
 
-def _dated_event(query: Query, figure: Figure, published) -> bool:
+def _dated_event(query: Query, figure: Figure, published: scope.Month | None) -> bool:
     """A figure no period is written for is what was reported at its article's date (an
     event, a cost): of a year, month or day asked when that date is in it; of one case
     asked about also when the article came out just after ("chiều 31-8" told on 1-9). Not
@@ -291,14 +291,14 @@ def conflict(query: Query, figure: Figure) -> str:
     # one kind of a whole split by kinds ("trên đường bộ 21.512 vụ", "đường sắt 123 vụ"):
     # a figure that does not name the asked kind is the whole or another kind
     mode = _MODE.search(" ".join(tokens(query.text)))
-    kind = mode.group()[:10].strip() if mode else ""  # "đường thủy (nội địa)": the kind
-    if kind and kind not in " ".join(figure.before + figure.unit + figure.tail):
-        return f"đó không phải số liệu riêng {_MODE_WRITTEN[kind]}"
+    if mode and mode.group(1) not in " ".join(figure.before + figure.unit + figure.tail):
+        return f"đó không phải số liệu riêng {_MODE_WRITTEN[mode.group(1)]}"
     return ""
 
 
 # Kinds a whole is split by, each written as such in the question and in the figure's clause
-_MODE = re.compile(r"\bduong (?:bo|sat|thuy(?: noi dia)?)\b")
+# ("đường thủy nội địa" asked: the kind is "đường thủy")
+_MODE = re.compile(r"\b(duong (?:bo|sat|thuy))(?: noi dia)?\b")
 _MODE_WRITTEN = {"duong bo": "đường bộ", "duong sat": "đường sắt", "duong thuy": "đường thủy"}
 
 

@@ -28,9 +28,14 @@ _WHEN = re.compile(
 )
 # "phường nào", "which district": a place of that level is asked by name
 _NAMED_LEVEL = re.compile(
-    r"\b(?:(?:xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho|dia phuong) nao"
-    r"|which (?:district|province|commune|ward|city))\b"
+    r"\b(?:(xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho|dia phuong) nao"
+    r"|which (district|province|commune|ward|city))\b"
 )
+# the level each Vietnamese word asks ("địa phương nào", English: not checked)
+_LEVEL_ASKED = {
+    "xa": "commune", "phuong": "commune", "thi tran": "commune", "huyen": "district",
+    "quan": "district", "thi xa": "town", "tinh": "province", "thanh pho": "city",
+}  # fmt: skip
 _WHERE = re.compile(rf"\b(?:o dau|tai dau|noi nao|dia ban nao|where|which (?:locality|place))\b|"
                     rf"{_NAMED_LEVEL.pattern}")  # fmt: skip
 # the name is asked ("tên là gì", "họ tên"): of a person where an office is asked
@@ -98,6 +103,7 @@ class Query:
     #                                          đối tượng?"
     prior: tuple[str, ...] = ()  # a follow-up: the figures the answer before it gave
     named_level: bool = False  # "phường nào": the answer must name a place the question does not
+    asked_level: str = ""  # the level that place is asked at ("phường nào": commune)
     days: frozenset[tuple[int, int]] = frozenset()  # days written: "sáng 4/1/2024" -> (4, 1)
 
     @property
@@ -324,12 +330,17 @@ def read_query(
     named = places + area
     other = tuple(n for n in names if n not in named and not any(n in p for p in named)
                   and n not in timed)  # fmt: skip
+    level_asked = _NAMED_LEVEL.search(folded)
+    asked_level = ""
+    if level_asked:
+        asked_level = _LEVEL_ASKED.get(level_asked.group(1) or "", "")
     return Query(
         text=text,
         asked=asked or text,
         english=looks_english(asked or text),
         wants=wants,
-        named_level=bool(_NAMED_LEVEL.search(folded)),
+        named_level=bool(level_asked),
+        asked_level=asked_level,
         days=frozenset(dates_in(text)),
         counted=counted,
         words=words,

@@ -164,13 +164,6 @@ class Verdict:
     kind: str = ""  # "figure": the wrong figure was picked (extraction can do better)
 
 
-_ASKED_LEVEL = re.compile(r"\b(xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho) nao\b")
-_LEVELS_ASKED = {
-    "xa": "commune", "phuong": "commune", "thi tran": "commune", "huyen": "district",
-    "quan": "district", "thi xa": "town", "tinh": "province", "thanh pho": "city",
-}  # fmt: skip
-
-
 def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     """What every draft must pass: markers point at shown excerpts; every number is
     written in a cited paragraph (or the question); the question's places and names, and
@@ -188,11 +181,11 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
         if num not in available and num not in asked_numbers:
             return Verdict(False, f"number {num} is not in the cited paragraphs")
     # a case asked about is named once in its article, not in every paragraph about it
-    named = (
+    naming = (
         [p for p in shown if p.article in {c.article for c in cited}] if query.incident else cited
     )
     for entity in (*query.places, *query.names, *query.codes):
-        if not any(mentions(p, entity) for p in named):
+        if not any(mentions(p, entity) for p in naming):
             return Verdict(False, f"cited paragraphs do not mention {entity!r}")
     asked_words = set(tokens(f"{query.text} {query.asked}"))
     for word in capitalised(plain):
@@ -216,10 +209,8 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
     if query.wants == "place" and query.named_level:
         asked_places = {*query.places, *query.area}
         # "phường nào": a ward (a commune's level), not the district it lies in
-        level = _ASKED_LEVEL.search(" ".join(tokens(query.text)))
-        wanted = _LEVELS_ASKED.get(level.group(1), "") if level else ""
-        named = [p for p in read_places(plain) if p.name and p.name not in asked_places]
-        if not any(same_level(wanted, p.level, p.name) for p in named):
+        given = [p for p in read_places(plain) if p.name and p.name not in asked_places]
+        if not any(same_level(query.asked_level, p.level, p.name) for p in given):
             return Verdict(False, "câu trả lời chưa nêu tên địa danh được hỏi", "place")
     new_words = content_tokens(plain) - content_tokens(query.text) - content_tokens(query.asked)
     if not new_words and not set(numbers(plain)) - asked_numbers:
@@ -263,10 +254,10 @@ def attach_marker(
     figures (or, with none, most of its new words; of several, the one writing most);
     point the markers at the one excerpt that shows them all (its date counted:
     "28-6-2025") when the excerpts the model cited show none of them (it miscounted the
-    excerpts). `shown`: the excerpts' texts, what the
-    model read of each paragraph (a figure in an unshown sentence of the cited paragraph
-    was not read there: "hơn 92%" of a 2023 report's breakdown, not shown, where the
-    excerpt of a 2021 report shows "hơn 92%")."""
+    excerpts). `shown`: the excerpts' texts, what the model read of each paragraph (a
+    figure in an unshown sentence of the cited paragraph was not read there: "hơn 92%" of
+    a 2023 report's breakdown, not shown, where the excerpt of a 2021 report shows "hơn
+    92%")."""
     if not passages:
         return answer
     texts = shown if shown is not None else [None] * len(passages)
