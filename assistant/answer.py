@@ -374,6 +374,10 @@ def inherit(query: Query, previous: Query) -> Query:
                             (period.last[0] and period.last[0] + shift, period.last[1]),
                             period.kind)  # fmt: skip
         changes.update(period=period, periods=(period,))
+    n = len(query.counted)
+    if 0 < n < len(previous.counted) and previous.counted[:n] == query.counted:
+        # "Giảm bao nhiêu vụ …?" after "… bao nhiêu vụ tai nạn giao thông?": the same kind
+        changes.update(counted=previous.counted)
     if not query.counted and not query.topic and query.wants in ("other", previous.wants):
         changes.update(counted=previous.counted, topic=previous.topic, wants=previous.wants,
                        measure=previous.measure, words=query.words | previous.words)  # fmt: skip

@@ -27,7 +27,8 @@ class Config:
     chroma_url: str = ""
     # Embeddings: a local folder or any sentence-transformers model id ("" = the default).
     embed_model: str = ""
-    embed_dtype: str = "bfloat16"
+    # "auto": bfloat16 where the CPU has native bf16 (AVX512-BF16, AMX), else float32
+    embed_dtype: str = "auto"
     # Generation (a llama-index LLM each): "local" (GGUF in-process via llama.cpp), "openai"
     # (any OpenAI-compatible server: OpenAILike) or "ollama" (an Ollama server).
     llm: str = "local"

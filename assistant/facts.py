@@ -385,7 +385,8 @@ def _period_at(own: list[Mention], at: int, sentence: str, carried: Period | Non
         return before[-1].period
     clause = _CLAUSE_END.search(sentence, at)
     stop = clause.start() if clause else len(sentence)
-    after = [m for m in own if at < m.start < stop and not m.reference]
+    # (a plan after it is the plan's: "đạt 11.555 tỷ đồng, … đạt 64,5% kế hoạch cả năm")
+    after = [m for m in own if at < m.start < stop and not (m.reference or m.plan)]
     if after:
         return after[0].period
     return carried

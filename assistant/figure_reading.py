@@ -58,8 +58,8 @@ def accounts_for(query: Query, figure: Figure) -> bool:
 
 
 def _dated(answer: Answer, query: Query, near: list[Figure]) -> Answer:
-    """A figure given for a question that named no period says when it is for."""
-    if query.period is not None:
+    """A figure given for a question that named no period (or no year) says when it is for."""
+    if query.period is not None and query.period.year is not None:
         return answer
     given = set(numbers(strip_markers(answer.text)))
     figure = next((f for f in near if f.value in given), None)
@@ -338,4 +338,7 @@ class FigureReader(Reader):
             if len(near) != 1:
                 return self._refuse(query, f"no single figure for {' '.join(counted)}")
             found.append(("", ranked[0][1]))
+        if len({(f.passage.id, f.sentence, f.start) for _, f in found}) < len(found):
+            # "bao nhiêu vụ, … giải quyết bao nhiêu vụ": one figure is no answer to both
+            return self._refuse(query, "one figure for several things asked")
         return self._drafted(compose.comparison_answer(query, found), query, ("several",))

@@ -93,6 +93,8 @@ def score(query: Query, figure: Figure) -> float:
     # its sentence or paragraph ("Trong đó, huyện A 14 vụ").
     shared = max(1, _shared_prefix(figure.unit, query.counted))
     own_kind = set(figure.unit[shared:])
+    if query.counted:  # "tỷ USD" for "bao nhiêu vốn": all of it is the unit, no kind
+        own_kind = {w for w in own_kind if not same_unit(query.counted[0], w)}
     near = 1.0 if own_kind else 1.5  # "tai nạn nghiêm trọng 15 vụ": the kind is before it
 
     inherited = set(figure.inherited)
@@ -111,9 +113,11 @@ def score(query: Query, figure: Figure) -> float:
     if query.counted:
         head = query.counted[0]
         units = figure.unit[:1] + (("nguoi",) if figure.unit[:2] == ("doi", "tuong") else ())
-        if not (any(same_unit(head, u) for u in units) or head in figure.unit[:2]) and not (
-            query.percent and figure.is_rate
-        ):
+        if not (
+            any(same_unit(head, u) for u in units)
+            or head in figure.unit[:2]
+            or _bare_turns(figure, head)
+        ) and not (query.percent and figure.is_rate):
             return 0.0
         kind = [w for w in query.counted[shared:] if w not in STOPWORDS]
         if kind:
@@ -144,6 +148,16 @@ def score(query: Query, figure: Figure) -> float:
     if query.delta and figure.role.startswith("delta"):
         value += 2.0
     return value
+
+
+def _bare_turns(figure: Figure, head: str) -> bool:
+    """A bare "lượt" (visits, turns: it names no one) counts what its clause named before
+    it: "tổng lượng du khách … là trên 6,8 triệu lượt" counts "du khách"."""
+    bare = figure.unit == ("luot",) or (
+        figure.unit[:1] == ("luot",)
+        and re.match(r"\s*lượt\s*(?:[,.;)]|$)", figure.sentence[figure.end :])
+    )
+    return bool(bare) and head in figure.before
 
 
 @lru_cache(maxsize=1024)
@@ -266,6 +280,7 @@ def conflict(query: Query, figure: Figure) -> str:
             and unit[0] in _CLASSIFIERS
             and not same_unit(head, unit[0])
             and head not in figure.unit[:3]
+            and not _bare_turns(figure, head)
             and not (query.percent and figure.is_rate)
             and not (query.english and {head, unit[0]} in _ONE_IN_ENGLISH)
         ):
@@ -486,7 +501,8 @@ def same_series(
     and role, most of the anchor's words around them, nothing in their sentence ruling
     them out), latest first, at most three. None when no other article reports it
     differently."""
-    if query.period is not None or query.delta:
+    # ("6 tháng đầu năm" with no year: the same months of each year are reports too)
+    if (query.period is not None and query.period.year is not None) or query.delta:
         return None
     words = _kind_words(anchor)
     if not words:

@@ -58,6 +58,9 @@ SYNONYMS = {
     "ho gia dinh": "ho",
     "ho dan": "ho",
     "khach du lich": "khach",
+    "luot khach du lich": "khach",
+    "luot du khach": "khach",
+    "du khach": "khach",
     "luot khach": "khach",
     "tre em": "tre",
     "hoc sinh": "hoc sinh",
@@ -106,8 +109,12 @@ _UNIT_FORMS = {
     "ty": "ty",
     "trieu": "trieu",
 }
+_MONEY = {"ty", "trieu", "nghin", "ngan", "dong", "usd", "vnd"}
 _UNIT_GROUPS = {
-    "tien": {"ty", "trieu", "nghin", "ngan", "dong", "usd", "vnd"},
+    # money asked by what it is: "bao nhiêu tiền / vốn (FDI) / kinh phí"
+    "tien": _MONEY,
+    "von": _MONEY,
+    "kinh": _MONEY,
     "khoi": {"kg", "tan", "gam"},
     "nang": {"kg", "tan", "gam"},
     "dien": {"ha", "m2", "km2"},

@@ -187,6 +187,9 @@ def holds_roles(text: str, roles: set[str] | frozenset[str]) -> bool:
         # every mention is "Phó …" (the deputy, not the office asked for) or "của …" (the
         # office something is from: "trao Giấy khen của Giám đốc Công an tỉnh")
         others = folded.count(f" cua {role} ")
+        # ... or several holders ("trao quyết định bố trí 23 Giám đốc công an tỉnh mới",
+        # "các Giám đốc"): offices counted, not one person's own
+        others += len(re.findall(rf" (?:\d+|cac|nhung) {role} ", folded))
         if not role.startswith("pho "):
             others += folded.count(f" pho {role} ")
         # ... or the end of another office ("Bộ trưởng", "Hiệu trưởng" are not "Trưởng")

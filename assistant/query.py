@@ -26,6 +26,8 @@ _WHEN = re.compile(
     r"\b(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|thang nao|nam nao|"
     r"hom nao|when|what date|which day|what day|ngay may)\b"
 )
+# a day asked, not a month or year ("tháng nào", "khi nào" may be answered by a month)
+_DAY_ASKED = re.compile(r"\b(?:(?:vao )?ngay nao|hom nao|ngay may|what date|which day|what day)\b")
 # "phường nào", "which district": a place of that level is asked by name
 _NAMED_LEVEL = re.compile(
     r"\b(?:(xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho|dia phuong) nao"
@@ -105,6 +107,7 @@ class Query:
     named_level: bool = False  # "phường nào": the answer must name a place the question does not
     asked_level: str = ""  # the level that place is asked at ("phường nào": commune)
     days: frozenset[tuple[int, int]] = frozenset()  # days written: "sáng 4/1/2024" -> (4, 1)
+    asks_day: bool = False  # "ngày nào", "hôm nào": the answer must give a day
 
     @property
     def subjects(self) -> tuple[str, ...]:
@@ -139,7 +142,7 @@ def _incident(folded: str) -> bool:
     ask = _ASK.search(folded)
     words = folded[: ask.start() if ask else len(folded)].split()
     return any(
-        w == "vu"
+        (w == "vu" or (w == "chuyen" and words[i + 1 : i + 2] == ["an"]))
         and (i == 0 or not (words[i - 1] in _NOT_ONE_CASE or words[i - 1].isdigit()))
         and i + 1 < len(words)
         and words[i + 1] not in ("viec", "nao")
@@ -180,6 +183,8 @@ def _counted(text: str) -> tuple[str, ...]:
             # "làm chết bao nhiêu người", "sơ tán bao nhiêu người": for people, the verb
             # written before says which ones are counted
             before = [w for w in expand(tokens(lower[: m.start()])[-2:]) if w not in STOPWORDS]
+            if tokens(lower[: m.start()])[-1:] == ["co"]:
+                before = []  # "(… 11 giờ ngày 11/9) có bao nhiêu người chết": they exist
             if counted[0] in ("nguoi", "ho"):
                 outcome = [w for w in before if w not in _VERBS and not w.isdigit()]
             else:
@@ -305,7 +310,8 @@ def read_query(
     period = periods[0].period if periods else None
     counted = _counted("".join(masked))  # what is counted, without its place and period
     # "phát hiện bao nhiêu vụ …, bắt bao nhiêu đối tượng?": each part's own counted
-    parts = re.split(r"(?=,[^,]*\bbao nhi[eê]u\b)", "".join(masked))
+    parts = re.split(r"(?=,[^,]*\b(?:bao nhi[eê]u|mấy|may(?= (?:vu|nguoi|ho|lan|luot)\b))\b)",
+                     "".join(masked))  # fmt: skip
     also = tuple(c for c in (_counted(part) for part in parts[1:]) if c and c != counted)
     if (_PERCENT.search(folded) and wants == "other") or (compare and counted):
         wants = "figure"
@@ -342,6 +348,7 @@ def read_query(
         named_level=bool(level_asked),
         asked_level=asked_level,
         days=frozenset(dates_in(text)),
+        asks_day=bool(_DAY_ASKED.search(folded)),
         counted=counted,
         words=words,
         places=tuple(places),

@@ -92,9 +92,10 @@ def period_possible(query: Query, p: Passage) -> bool:
     own = [m.period for m in read_periods(p.paragraph_text, published)
            if not (m.reference or m.plan)]  # fmt: skip
     carried = [m.period for m in read_periods(p.carried, published)]
-    if any(fits(query.period, s, published, "event") >= 2 for s in own + carried):
+    # ("any": the loosest fit, an event's; whether a figure fits is checked on its own)
+    if any(fits(query.period, s, published, "any") >= 2 for s in own + carried):
         return True
-    return not own and fits(query.period, None, published, "event") > 0
+    return not own and fits(query.period, None, published, "any") > 0
 
 
 def decimal_commas(text: str) -> str:

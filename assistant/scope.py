@@ -157,6 +157,11 @@ _PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"\btu dau nam(?: ({_YEAR}))?(?: (?:den|toi) (?:nay|thoi diem nay|"
                 rf"(?:giua |cuoi |het )?thang (\d{{1,2}})))?"),
      lambda g: Period((_year(g[0]), 1), (_year(g[0]), int(g[1]) if g[1] else 0), "to_date")),
+    # "tính đến tháng 12.2025", "đến hết tháng 6": what has built up since the year began
+    (re.compile(rf"\b(?:tinh den|cho den|den het|den cuoi)(?: het| cuoi)? thang (\d{{1,2}})"
+                rf"(?:\s*(?:/|-|\.|nam)\s*({_YEAR}))?\b"),
+     lambda g: Period((_year(g[1]), 1), (_year(g[1]), int(g[0])), "to_date")
+     if 1 <= int(g[0]) <= 12 else None),
     (re.compile(rf"\bthang (\d{{1,2}})(?:\s*(?:/|-|\.|nam)\s*({_YEAR}))?\b"),
      lambda g: _month(int(g[0]), _year(g[1]))),
     (re.compile(r"\b(?:nam qua|nam vua qua)\b"), lambda g: Period((None, 1), (None, 12), "past")),
@@ -240,6 +245,8 @@ def read_periods(text: str, ref: Month | None = None) -> list[Mention]:
                 taken[i] = True
             found.append((m.start(), m.end(), period))
     found.sort(key=lambda x: x[0])
+    # "so với năm 2022": the base of a comparison
+    refs = [bool(_REFERENCE.search(folded[max(0, a - 30) : a])) for a, _, _ in found]
     out = []
     for i, (a, b, p) in enumerate(found):
         nearby = None
@@ -251,11 +258,13 @@ def read_periods(text: str, ref: Month | None = None) -> list[Mention]:
                 for a2, _, q in found[i + 1 :]
                 if q.year and a2 - b < 40 and not _BREAK.search(folded[b:a2])
             ]
-            before = [q.year for _, b2, q in found[:i] if q.year and a - b2 < 60
-                      and not _BREAK.search(folded[b2:a])
+            # (a base's year is not the year of what follows it: "tăng 48% so với năm 2022
+            # và hơn 3% so với kế hoạch đề ra từ đầu năm" is the article's year)
+            before = [q.year for j, (_, b2, q) in enumerate(found[:i]) if q.year
+                      and a - b2 < 60 and not refs[j] and not _BREAK.search(folded[b2:a])
                       and q.kind not in ("range", "school_year")]  # fmt: skip
             nearby = (after or before[-1:] or [None])[0]
-        reference = bool(_REFERENCE.search(folded[max(0, a - 30) : a]))
+        reference = refs[i]
         sentence_start = max((x.end() for x in _BREAK.finditer(folded, 0, a)), default=0)
         plan = bool(_PLAN.search(folded[max(sentence_start, a - 80) : a]))
         out.append(Mention(a, b, _resolve(p, ref, nearby), reference, plan))
@@ -389,6 +398,10 @@ def month_of(date: str | None) -> Month | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+# Periods that are statistics windows: counts are totalled over them
+_WINDOWS = ("months", "quarter", "late", "to_date")
+
+
 def fits(
     asked: Period | None,
     given: Period | None,
@@ -397,11 +410,15 @@ def fits(
 ) -> int:
     """How well a figure's period `given` answers a question about `asked`:
     3 the same months; 2 inside them, for a count on a day ("stock": "đến 30/9 có 2.385
-    camera") or an event the asked year only locates ("event"); 1 the figure's period is
+    camera") or an event the asked year only locates ("event", not in a window of months;
+    "any": inside is enough, for whether a paragraph can speak of it); 1 the figure's period is
     not known and the article came out just after the asked period ended (a review of it);
     0 no: a part of the period, a longer one, another one."""
     if asked is None:
         return 3
+    if measure == "stock" and asked.kind == "to_date" and asked.last[1]:
+        # "tính đến tháng 9/2023 có bao nhiêu camera": what there is at the end of it
+        asked = Period(asked.last, asked.last, "month")
     if given is None:
         if published is None:
             return 0  # nothing says when: not for a question about a period
@@ -409,7 +426,7 @@ def fits(
             return 1
         span = asked.span()
         pub = published[0] * 12 + published[1]
-        if measure in ("stock", "event") and span is not None and span[0] <= pub <= span[1]:
+        if measure in ("stock", "event", "any") and span is not None and span[0] <= pub <= span[1]:
             return 2
         return 1 if span is not None and span[1] <= pub <= span[1] + 3 else 0
     if asked.year is None or given.year is None:
@@ -428,7 +445,10 @@ def fits(
     if "dates" in (asked.kind, given.kind) and abs(a[0] - g[0]) <= 1 and abs(a[1] - g[1]) <= 1:
         return 3
     inside = a[0] <= g[0] and g[1] <= a[1]
-    if inside and (measure == "event" or (measure == "stock" and given.kind in ("day", "as_of"))):
+    # a window of months ("9 tháng năm 2023", "quý I") is what a count is totalled over,
+    # not a date that locates an event: a figure for part of it is no answer, fires or not
+    event = measure == "any" or (measure == "event" and asked.kind not in _WINDOWS)
+    if inside and (event or (measure == "stock" and given.kind in ("day", "as_of"))):
         return 2
     if given.kind == "to_date" and asked.kind in ("to_date", "year") and a[0] == g[0]:
         return 3 if asked.kind == "to_date" else 0

@@ -202,6 +202,9 @@ def check_draft(answer: str, shown: list[Passage], query: Query) -> Verdict:
         if label not in cited_text:  # 2021-10"), not what the paragraph says
             return Verdict(False, f"{label} là ngày đăng bài, không phải câu trả lời", "date")
     written = {d for p in cited for d in dates_in(p.paragraph_text)} | dates_in(query.text)
+    if query.asks_day and not query.english and not dates_in(plain) - dates_in(query.text):
+        # "tổ chức hội nghị … vào ngày nào?" answered "vào ngày 11/2025": a month, no day
+        return Verdict(False, "câu hỏi hỏi ngày nào, câu trả lời chưa nêu ngày", "date")
     unwritten = sorted(dates_in(plain) - written)
     if unwritten:
         day, month = unwritten[0]

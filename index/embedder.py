@@ -28,16 +28,50 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model on CPU (bf16 where asked), normalised embeddings."""
+def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
+    """Whether this CPU does bfloat16 arithmetic natively (AVX512-BF16 or AMX-BF16).
 
-    def __init__(self, model: str, dtype: str = "bfloat16", batch_size: int = 16) -> None:
+    Without it, torch emulates bf16 matrix products and EmbeddingGemma runs several times
+    slower than in float32 (README, "Embedding precision"). Non-Linux systems: False.
+    """
+    if cpuinfo is None:
+        try:
+            with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+                cpuinfo = f.read()
+        except OSError:
+            return False
+    flags = next((line for line in cpuinfo.splitlines() if line.startswith("flags")), "")
+    words = set(flags.partition(":")[2].split())
+    return bool(words & {"avx512_bf16", "amx_bf16"})
+
+
+def resolve_dtype(dtype: str) -> str:
+    """ "auto" is bfloat16 where the CPU has it natively, else float32; others unchanged."""
+    if dtype != "auto":
+        return dtype
+    return "bfloat16" if cpu_has_native_bf16() else "float32"
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on CPU, normalised embeddings.
+
+    `dtype` "auto" (the default) picks bfloat16 on CPUs with native bf16 and float32
+    elsewhere; both give the same rankings (MODELS.md), so an index built in one is
+    queried in the other.
+    """
+
+    def __init__(self, model: str, dtype: str = "auto", batch_size: int = 16) -> None:
         import torch
         import transformers
         from sentence_transformers import SentenceTransformer
 
         transformers.utils.logging.disable_progress_bar()
 
+        dtype = resolve_dtype(dtype)
+        if dtype not in {"bfloat16", "float32"}:
+            raise ValueError(f"embedding dtype {dtype!r}: use auto, bfloat16 or float32")
+        self.dtype = dtype
+        log.info("embedding model in %s", dtype)
         kwargs = {"torch_dtype": getattr(torch, dtype)} if dtype != "float32" else {}
         self._model = SentenceTransformer(model, device="cpu", model_kwargs=kwargs)
         self._model.max_seq_length = min(self._model.max_seq_length or 512, 512)

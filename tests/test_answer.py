@@ -354,3 +354,17 @@ def test_an_english_decimal_is_the_articles_decimal():
     assert _decimal_commas("12,300 accidents and 1.200 cases [1].") == (
         "12,300 accidents and 1.200 cases [1]."
     )  # thousands stay thousands
+
+
+def test_one_figure_is_no_answer_to_two_things_asked_at_once(make_assistant):
+    from documents import paragraph
+
+    from assistant.query import read_query
+
+    p = paragraph("6 tháng đầu năm 2020, TP Hòa Mỹ xảy ra 183 vụ phạm pháp hình sự.",
+                  context="Công an TP Hòa Mỹ sơ kết 6 tháng.", date="2020-07")  # fmt: skip
+    query = read_query("6 tháng đầu năm 2020 TP Hòa Mỹ xảy ra bao nhiêu vụ phạm pháp hình sự, "
+                       "điều tra làm rõ bao nhiêu vụ?")  # fmt: skip
+    assert query.also  # two things are asked
+    answer = make_assistant([])._several(query, [p])
+    assert not answer.found and "183" not in answer.text  # not "183 vụ [1]; 183 vụ [2]"

@@ -126,3 +126,14 @@ def test_other_embedding_model_is_refused(articles, tmp_path):
         _build(articles, index_dir, HashEmbedder(name="another-model"))
     report = _build(articles, index_dir, HashEmbedder(name="another-model"), rebuild=True)
     assert report.added == 5
+
+
+def test_embedding_dtype_auto_is_bf16_only_where_the_cpu_has_it():
+    from index.embedder import cpu_has_native_bf16
+
+    avx2_only = "processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n"
+    zen4 = "flags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni\n"
+    sapphire = "flags\t\t: fpu avx2 avx512f amx_bf16 amx_tile\n"
+    assert not cpu_has_native_bf16(avx2_only)
+    assert cpu_has_native_bf16(zen4) and cpu_has_native_bf16(sapphire)
+    assert not cpu_has_native_bf16("")  # no flags line (not Linux): float32

@@ -629,3 +629,127 @@ def test_a_place_answer_names_a_place_of_the_asked_level():
     asked = read_query("Lễ công bố quyết định diễn ra vào ngày nào?")
     assert not check_draft("Hòa Mỹ, 2021-10 [1].", [meeting], asked).ok
     assert check_draft("Ngày 15/10 [1].", [meeting], asked).ok
+
+
+def test_a_base_or_a_plan_written_after_a_figure_is_not_its_period():
+    from assistant.fitting import conflict
+
+    text = ("Năm 2023, tỉnh Hòa Mỹ đón 12 triệu lượt khách. Doanh thu du lịch ước đạt 21.300 "
+            "tỷ đồng, tăng 40% so với năm 2022 và vượt 5% so với kế hoạch từ đầu năm.")  # fmt: skip
+    year = read_query("Cả năm 2023 doanh thu du lịch của Hòa Mỹ đạt bao nhiêu tỷ đồng?")
+    revenue = next(f for f in read_figures(_paragraph(text)) if f.value == "21300")
+    assert not conflict(year, revenue)  # "từ đầu năm" is 2023's, not the base year 2022's
+    half = ("6 tháng đầu năm 2022, Hòa Mỹ đón 3 triệu lượt khách. Tổng thu ước đạt 4.200 tỷ "
+            "đồng, tăng 2 lần so với 6 tháng đầu năm 2021, đạt 60% kế hoạch cả năm.")  # fmt: skip
+    asked = read_query("6 tháng đầu năm 2022 tổng thu du lịch Hòa Mỹ đạt bao nhiêu tỷ đồng?")
+    takings = next(f for f in read_figures(_paragraph(half)) if f.value == "4200")
+    assert takings.period is not None and takings.period.label() == "6 tháng đầu năm 2022"
+    assert not conflict(asked, takings)
+
+
+def test_tourists_written_several_ways_and_a_bare_luot_count_what_is_named_before_it():
+    from assistant.fitting import conflict, score
+
+    asked = read_query("6 tháng đầu năm 2024 tỉnh Hòa Mỹ đón bao nhiêu lượt khách du lịch?")
+    for text in ("Tổng lượng du khách 6 tháng đầu năm 2024 của tỉnh là trên 5,1 triệu lượt, "
+                 "đạt 60% kế hoạch.",
+                 "6 tháng đầu năm 2024, tỉnh đón 5,1 triệu lượt du khách."):  # fmt: skip
+        figure = next(f for f in read_figures(_paragraph(text)) if f.value == "5.1")
+        assert not conflict(asked, figure) and score(asked, figure) > 0, text
+    # a bare "lượt" after something else is not tourists
+    visits = next(
+        f
+        for f in read_figures(
+            _paragraph(
+                "6 tháng đầu năm 2024, lực lượng chức năng kiểm tra 900 lượt, phát hiện 12 vụ."
+            )
+        )
+    )
+    assert score(asked, visits) == 0
+
+
+def test_a_window_of_months_is_no_locator_for_events_counted_in_it():
+    from assistant.fitting import conflict
+
+    first_quarter = ("3 tháng đầu năm 2023, toàn tỉnh Hòa Mỹ xảy ra 15 vụ cháy, làm chết 1 người,"
+                     " bị thương 2 người.")  # fmt: skip
+    injured = next(f for f in read_figures(_paragraph(first_quarter, "2023-04")) if f.value == "2")
+    nine = read_query("9 tháng năm 2023, cháy nổ ở Hòa Mỹ làm bao nhiêu người bị thương?")
+    assert conflict(nine, injured)  # a quarter's count is not the nine months'
+    quarter = read_query("Quý I năm 2023, cháy ở Hòa Mỹ làm bao nhiêu người bị thương?")
+    assert not conflict(quarter, injured)
+
+
+def test_a_day_asked_needs_a_day_in_the_answer():
+    from assistant.verify import check_draft
+
+    meeting = paragraph("Hội nghị đánh giá tình hình tháng 10, triển khai nhiệm vụ tháng 11/2025 "
+                        "do UBND tỉnh Hòa Mỹ tổ chức ngày 12/11.", date="2025-11")  # fmt: skip
+    asked = read_query("UBND tỉnh Hòa Mỹ tổ chức hội nghị tháng 10/2025 vào ngày nào?")
+    assert asked.asks_day
+    assert not check_draft("Vào ngày 11/2025 [1].", [meeting], asked).ok
+    assert check_draft("Ngày 12/11 [1].", [meeting], asked).ok
+    assert not read_query("Hội nghị diễn ra vào tháng nào?").asks_day
+
+
+def test_offices_counted_are_no_one_persons_office():
+    from assistant.people import holds_roles
+
+    hands = "Đại tướng Trần Văn A, Bộ trưởng, đã trao quyết định bố trí 23 Giám đốc công an tỉnh."
+    assert not holds_roles(hands, {"giam doc"})
+    assert holds_roles("Đại tá Lê Văn B, Giám đốc Công an tỉnh Hòa Mỹ.", {"giam doc"})
+
+
+def test_a_follow_up_counting_by_the_same_word_keeps_the_kind_counted_before():
+    from assistant.answer import inherit
+
+    before = read_query("Trong 7 ngày Tết, tỉnh Hòa Mỹ xảy ra bao nhiêu vụ tai nạn giao thông?")
+    after = inherit(read_query("Giảm bao nhiêu vụ so với cùng kỳ?"), before)
+    assert after.counted == before.counted and after.places == before.places
+    own = inherit(read_query("Có bao nhiêu vụ cháy?"), before)
+    assert own.counted != before.counted  # a kind of its own stays its own
+
+
+def test_the_same_months_asked_without_a_year_are_a_series_over_the_years():
+    def half(article: str, date: str, text: str) -> Passage:
+        return Passage(id=article, article=article, title="Du lịch", date=date, paragraph=2,
+                       start=0, end=0, text="", context="Du lịch tỉnh Lam Sơn.",
+                       paragraph_text=text)  # fmt: skip
+
+    older = half("b.txt", "2022-07", "6 tháng đầu năm 2022, tỉnh đón 4,2 triệu lượt khách.")
+    newer = half("c.txt", "2024-07", "6 tháng đầu năm 2024, tỉnh đón 7,5 triệu lượt khách.")
+    figures = [f for p in (older, newer) for f in read_figures(p)]
+    anchor = next(f for f in figures if f.value == "4.2")
+    no_year = read_query("Lam Sơn đón bao nhiêu lượt khách trong 6 tháng đầu năm?",
+                         known_places={"lam son"})  # fmt: skip
+    assert [f.value for f in same_series(no_year, anchor, figures)] == ["7.5", "4.2"]
+    one_year = read_query("6 tháng đầu năm 2022 Lam Sơn đón bao nhiêu lượt khách?",
+                          known_places={"lam son"})  # fmt: skip
+    assert same_series(one_year, anchor, figures) is None
+
+
+def test_questions_read_for_what_they_count_and_the_case_they_are_about():
+    # "có bao nhiêu người chết": nothing before "có" says which people (not "11 giờ")
+    assert read_query("Tính đến 11 giờ ngày 11/9 có bao nhiêu người chết?").counted == (
+        "nguoi", "chet")  # fmt: skip
+    # a second figure asked with "mấy"
+    both = read_query("9 thang nam 2023 Hoa My xay ra bao nhieu vu chay, lam chet may nguoi?")
+    assert both.also == (("nguoi", "chet"),)
+    # one operation asked about, with or without diacritics; a count of operations is not
+    assert read_query("Chuyên án ma túy của Công an tỉnh năm 2023 thu giữ bao nhiêu kg?").incident
+    assert read_query("Chuyen an ma tuy cua Cong an tinh nam 2023 thu giu bao nhieu kg?").incident
+    assert not read_query("Năm 2023 Công an tỉnh phá bao nhiêu chuyên án ma túy?").incident
+
+
+def test_as_of_a_month_is_since_the_year_began_and_capital_is_money():
+    from assistant.fitting import conflict, score
+
+    text = ("Tính đến tháng 12.2025, trên địa bàn tỉnh Hòa Mỹ ghi nhận 91 vụ lừa đảo qua mạng. "
+            "Thu hút đầu tư nước ngoài (FDI) đạt 1,66 tỷ USD.")  # fmt: skip
+    figures = read_figures(_paragraph(text, "2025-12"))
+    cases, capital = (next(f for f in figures if f.value == v) for v in ("91", "1.66"))
+    assert cases.period is not None and cases.period.span() == (2025 * 12 + 1, 2025 * 12 + 12)
+    year = read_query("Năm 2025 Hòa Mỹ ghi nhận bao nhiêu vụ lừa đảo qua mạng?")
+    assert not conflict(year, cases)
+    fdi = read_query("Năm 2025 Hòa Mỹ thu hút được bao nhiêu vốn FDI?")
+    assert score(fdi, capital) > 0 and score(fdi, cases) == 0
