@@ -22,12 +22,13 @@ _HOW_MANY = re.compile(
     r"\b(?:bao nhieu|how many|how much|so luong|what (?:is|was) the number of)\b"
 )
 _WHO = re.compile(r"\b(?:ai|who|whom|nguoi nao|ong nao|ba nao|dong chi nao|vi nao)\b")
-_WHEN = re.compile(
-    r"\b(?:ngay nao|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|thang nao|nam nao|"
-    r"hom nao|when|what date|which day|what day|ngay may)\b"
-)
 # a day asked, not a month or year ("tháng nào", "khi nào" may be answered by a month)
-_DAY_ASKED = re.compile(r"\b(?:(?:vao )?ngay nao|hom nao|ngay may|what date|which day|what day)\b")
+_DAY_WORDS = r"ngay nao|hom nao|ngay may|what date|which day|what day"
+_DAY_ASKED = re.compile(rf"\b(?:{_DAY_WORDS})\b")
+_WHEN = re.compile(
+    rf"\b(?:{_DAY_WORDS}|khi nao|bao gio|luc nao|thoi gian nao|thoi diem nao|thang nao|nam nao|"
+    r"when)\b"
+)
 # "phường nào", "which district": a place of that level is asked by name
 _NAMED_LEVEL = re.compile(
     r"\b(?:(xa|phuong|huyen|tinh|quan|thi xa|thi tran|thanh pho|dia phuong) nao"
@@ -182,8 +183,9 @@ def _counted(text: str) -> tuple[str, ...]:
         if counted:  # ("bao nhiêu %" counts no word)
             # "làm chết bao nhiêu người", "sơ tán bao nhiêu người": for people, the verb
             # written before says which ones are counted
-            before = [w for w in expand(tokens(lower[: m.start()])[-2:]) if w not in STOPWORDS]
-            if tokens(lower[: m.start()])[-1:] == ["co"]:
+            preceding = tokens(lower[: m.start()])
+            before = [w for w in expand(preceding[-2:]) if w not in STOPWORDS]
+            if preceding[-1:] == ["co"]:
                 before = []  # "(… 11 giờ ngày 11/9) có bao nhiêu người chết": they exist
             if counted[0] in ("nguoi", "ho"):
                 outcome = [w for w in before if w not in _VERBS and not w.isdigit()]
